@@ -1,0 +1,1 @@
+"""Staff accounts, roles, area scopes and bearer tokens."""

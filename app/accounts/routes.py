@@ -1,0 +1,105 @@
+"""Sign-in, token refresh, sign-out, and user administration."""
+
+from flask import g
+from sqlalchemy import select
+
+from app.accounts import service, tokens
+from app.accounts.models import User
+from app.accounts.schemas import (
+    LoginSchema,
+    RefreshSchema,
+    TokenSchema,
+    UserPatchSchema,
+    UserSchema,
+)
+from app.core.auth import authenticate
+from app.core.errors import NotFound
+from app.core.pagination import CursorArgs, page_by_id, page_schema
+from app.extensions import Blueprint, db
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Staff sign-in")
+users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Staff users")
+
+
+def _token_body(pair: tokens.TokenPair) -> dict:
+    return {
+        "access_token": pair.access_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+        "refresh_token": pair.refresh_token,
+        "refresh_expires_in": pair.refresh_expires_in,
+        "user": pair.user,
+    }
+
+
+@blp.post("/token")
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+def login(args):
+    """Sign in with username and password: a short access token and a refresh token."""
+    pair = service.sign_in(args["username"], args["password"])
+    db.session.commit()
+    return _token_body(pair)
+
+
+@blp.post("/refresh")
+@blp.arguments(RefreshSchema)
+@blp.response(200, TokenSchema)
+def refresh(args):
+    """Trade a refresh token for a new pair; the old refresh token stops working."""
+    pair = tokens.refresh(args["refresh_token"])
+    db.session.commit()
+    return _token_body(pair)
+
+
+@blp.post("/logout")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.response(204)
+def logout():
+    """Revoke the caller's access token and its refresh token."""
+    authenticate()
+    service.sign_out(g.current_token.family)
+    db.session.commit()
+
+
+@blp.get("/me")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.response(200, UserSchema)
+def me():
+    """The signed-in user."""
+    return authenticate()
+
+
+@users_blp.get("")
+@users_blp.staff("admin")
+@users_blp.arguments(CursorArgs, location="query")
+@users_blp.response(200, page_schema(UserSchema, "UserPage"))
+def list_users(args):
+    """List users."""
+    items, cursor = page_by_id(select(User), User.id, args["limit"], args["cursor"], False)
+    return {"items": items, "next_cursor": cursor}
+
+
+@users_blp.post("")
+@users_blp.staff("admin")
+@users_blp.arguments(UserSchema)
+@users_blp.response(201, UserSchema)
+def create_user(args):
+    """Create a staff user."""
+    user = service.create_user(**args)
+    db.session.commit()
+    return user
+
+
+@users_blp.patch("/<int:user_id>")
+@users_blp.staff("admin")
+@users_blp.arguments(UserPatchSchema)
+@users_blp.response(200, UserSchema)
+def patch_user(args, user_id: int):
+    """Enable or disable a user; a disabled user's tokens stop working at once."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    service.set_active(user, args["active"])
+    db.session.commit()
+    return user

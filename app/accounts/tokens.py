@@ -1,0 +1,118 @@
+"""Bearer tokens: short access tokens, rotating refresh tokens, revocation."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.accounts.models import AuthToken, User
+from app.core.clock import now
+from app.core.errors import Unauthorized
+from app.extensions import db
+
+ACCESS, REFRESH = "access", "refresh"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+    user: User
+
+
+def _new_token(user: User, kind: str, family: str, ttl: int) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            user_id=user.id,
+            kind=kind,
+            token_hash=_digest(token),
+            family=family,
+            expires_at=now() + timedelta(seconds=ttl),
+        )
+    )
+    return token
+
+
+def issue_pair(user: User, family: str | None = None) -> TokenPair:
+    config = current_app.config
+    family = family or secrets.token_hex(16)
+    access_ttl = int(config["ACCESS_TOKEN_TTL_SECONDS"])
+    refresh_ttl = int(config["REFRESH_TOKEN_TTL_SECONDS"])
+    return TokenPair(
+        access_token=_new_token(user, ACCESS, family, access_ttl),
+        refresh_token=_new_token(user, REFRESH, family, refresh_ttl),
+        expires_in=access_ttl,
+        refresh_expires_in=refresh_ttl,
+        user=user,
+    )
+
+
+def _find(token: str, kind: str) -> AuthToken | None:
+    return db.session.scalars(
+        select(AuthToken).where(AuthToken.token_hash == _digest(token), AuthToken.kind == kind)
+    ).first()
+
+
+def user_for_access_token(token: str) -> tuple[User, AuthToken]:
+    row = _find(token, ACCESS)
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("token is not valid or has been revoked")
+    if row.expires_at <= now():
+        raise Unauthorized("token has expired")
+    if not row.user.active:
+        raise Unauthorized("user is disabled")
+    return row.user, row
+
+
+def revoke_family(family: str) -> None:
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.family == family, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+
+
+def refresh(refresh_token: str) -> TokenPair:
+    """Trade a refresh token for a new pair; the old one is spent.
+
+    Using a spent refresh token again means it was copied: the whole login is revoked.
+    """
+    # Claim the token with a conditional UPDATE so two concurrent refreshes cannot both win.
+    row = _find(refresh_token, REFRESH)
+    if row is None:
+        raise Unauthorized("refresh token is not valid")
+    if row.revoked_at is not None:
+        revoke_family(row.family)
+        raise Unauthorized("refresh token was already used; sign in again")
+    if row.expires_at <= now():
+        raise Unauthorized("refresh token has expired")
+    if not row.user.active:
+        raise Unauthorized("user is disabled")
+    spent = db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == row.id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    if spent.rowcount != 1:
+        raise Unauthorized("refresh token was already used; sign in again")
+    # The access token issued with the spent refresh token goes too.
+    db.session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.family == row.family,
+            AuthToken.kind == ACCESS,
+            AuthToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now())
+    )
+    return issue_pair(row.user, row.family)

@@ -1,0 +1,1 @@
+"""The category tree of disputes and hazards (纠纷类别)."""

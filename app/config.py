@@ -1,0 +1,82 @@
+"""Configuration: defaults, then a settings file or environment variables, then a test mapping."""
+
+import os
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Defaults for development on the embedded database. Every key can be set from the environment."""
+
+    JIEFEN_ENV = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # Unset means SQLite + SpatiaLite in the instance folder (see database.py).
+    DATABASE_URL = ""
+    SPATIALITE_LIBRARY_PATH = "mod_spatialite"
+    SQL_ECHO = False
+
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    CENTRE_NAME = "纳溪区社会治理中心"
+    DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+    AREA_SNAP_METERS = 200.0
+
+    ACCESS_TOKEN_TTL_SECONDS = 15 * 60
+    REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
+    # argon2 cost: the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+
+    LOG_LEVEL = "INFO"
+    LOG_JSON = True
+
+    API_TITLE = "Jiefen 解纷 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Swagger UI comes from the swagger-ui-bundle wheel: the docs work on a closed network.
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+    API_SPEC_OPTIONS = {
+        "info": {"description": "扫码解纷 — reports from residents and grid workers to closed cases."},
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        },
+    }
+
+    JSON_SORT_KEYS = False
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in _TRUE
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def from_environment(environ: os._Environ | dict[str, str] | None = None) -> dict[str, Any]:
+    """Read every known key from the environment, typed like its default."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for key in dir(Config):
+        if key.isupper() and key in environ and not isinstance(getattr(Config, key), dict):
+            values[key] = _coerce(getattr(Config, key), environ[key])
+    return values
+
+
+def check_production_safety(config: dict[str, Any]) -> None:
+    """Refuse to run production on the secret key that ships in the source."""
+    if config.get("JIEFEN_ENV") == "production" and (
+        not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    ):
+        raise RuntimeError(
+            "SECRET_KEY is the built-in development key; set SECRET_KEY before running production"
+        )

@@ -1,0 +1,76 @@
+"""The declarative base, the engine settings for both databases, and SpatiaLite loading."""
+
+from pathlib import Path
+from typing import Any
+
+import sqlean
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def database_uri(config: dict[str, Any], instance_path: str) -> str:
+    """DATABASE_URL when set, otherwise an SQLite file in the instance folder."""
+    url = config.get("DATABASE_URL") or ""
+    if not url:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{Path(instance_path) / 'jiefen.db'}"
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        # One driver everywhere: psycopg 3.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def engine_options(uri: str, config: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {"echo": bool(config.get("SQL_ECHO"))}
+    if uri.startswith("sqlite"):
+        # The interpreter's own sqlite3 module often cannot load extensions; sqlean can.
+        options["module"] = sqlean
+        options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        options["pool_pre_ping"] = True
+        options["pool_size"] = 10
+        options["max_overflow"] = 10
+    return options
+
+
+def configure_sqlite_engine(engine: Engine, spatialite_path: str) -> None:
+    """Load SpatiaLite on every connection and make transactions take the write lock up front.
+
+    SQLite allows one writer; a deferred transaction that later tries to write can fail at once
+    with "database is locked" instead of waiting. BEGIN IMMEDIATE makes concurrent writers
+    (two cleaners claiming, a phone retrying) queue behind each other under busy_timeout.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        dbapi_conn.enable_load_extension(True)
+        dbapi_conn.load_extension(spatialite_path)
+        dbapi_conn.enable_load_extension(False)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        if not cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spatial_ref_sys'"
+        ).fetchone():
+            cursor.execute("SELECT InitSpatialMetaData(1)")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,64 @@
+"""Fields and schemas shared by every domain package."""
+
+from datetime import datetime
+
+import marshmallow as ma
+from geoalchemy2.elements import WKBElement, WKTElement
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+
+from app.core.clock import SHANGHAI
+from app.core.coords import CoordSys
+
+
+class Schema(ma.Schema):
+    class Meta:
+        ordered = True
+
+
+class ShanghaiDateTime(ma.fields.DateTime):
+    """Written out in Asia/Shanghai with its offset; read in any offset (none means Shanghai)."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(SHANGHAI).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed
+
+
+class GeoJSONGeometry(ma.fields.Field):
+    """A stored geometry written out as a GeoJSON geometry object."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault(
+            "description", "GeoJSON geometry in WGS84 (lon, lat)"
+        )
+        super().__init__(dump_only=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, WKBElement | WKTElement):
+            value = to_shape(value)
+        return mapping(value)
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "object"}
+
+
+COORD_SYS_FIELD = ma.fields.String(
+    load_default=CoordSys.WGS84.value,
+    validate=ma.validate.OneOf([c.value for c in CoordSys]),
+    metadata={"description": "wgs84 (GPS, browsers), gcj02 (Chinese map SDKs) or bd09 (Baidu)"},
+)
+
+
+class PositionSchema(Schema):
+    """A position as phones send it; stored in WGS84."""
+
+    lon = ma.fields.Float(required=True, validate=ma.validate.Range(min=-180, max=180))
+    lat = ma.fields.Float(required=True, validate=ma.validate.Range(min=-90, max=90))
+    coord_sys = COORD_SYS_FIELD

@@ -1,0 +1,34 @@
+"""`flask demo load` and `flask demo urls`."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.demo.load import DEMO_PASSWORD, DEMO_USERS, load_demo
+from app.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data (synthetic polygons; demo-only passwords).")
+
+
+@demo_cli.command("load")
+def load():
+    """Load the demo district, units, categories and users (skips what is there)."""
+    counts = load_demo()
+    db.session.commit()
+    click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+
+
+@demo_cli.command("urls")
+@click.option("--base", default="http://127.0.0.1:5000")
+def urls(base):
+    """Print where to click and the demo logins."""
+    click.echo("")
+    click.echo(f"  Jiefen 解纷 is running at {base}")
+    click.echo(f"  API docs (try it out):  {base}/api/v1/docs")
+    click.echo(f"  OpenAPI document:       {base}/api/v1/openapi.json")
+    for line in current_app.config.get("DEMO_EXTRA_URLS", []):
+        click.echo(f"  {line}".replace("{base}", base))
+    click.echo("  Demo logins (demo only, password for all: %s):" % DEMO_PASSWORD)
+    for user in DEMO_USERS:
+        click.echo(f"    {user.username:<12} {user.role:<12} {user.display_name}")
+    click.echo("")

@@ -1,0 +1,53 @@
+"""The Flask extensions, each created once here and bound to the app in the factory."""
+
+import logging
+from typing import Any
+
+import flask_smorest
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from werkzeug.exceptions import HTTPException
+
+from app.core.database import Base
+
+log = logging.getLogger("app.errors")
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+
+
+def _flatten(errors: Any, prefix: str = "") -> list[str]:
+    if isinstance(errors, dict):
+        return [m for key, value in errors.items() for m in _flatten(value, f"{prefix}{key}.")]
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return [f"{prefix.rstrip('.')}: {' '.join(errors)}"]
+    if isinstance(errors, list):
+        return [m for i, value in enumerate(errors) for m in _flatten(value, f"{prefix}{i}.")]
+    return [f"{prefix.rstrip('.')}: {errors}"]
+
+
+class Api(flask_smorest.Api):
+    def handle_http_exception(self, error: HTTPException):
+        payload, status, headers = super().handle_http_exception(error)
+        if status >= 500:
+            log.error("unhandled error", exc_info=getattr(error, "original_exception", None))
+        if "message" not in payload:
+            if "errors" in payload:
+                # Name the offending fields in the sentence too, for people reading logs.
+                payload["message"] = "Invalid input: " + "; ".join(_flatten(payload["errors"]))
+            else:
+                payload["message"] = error.description
+        if error.code == 405 and not headers:
+            response = error.get_response()
+            headers = {"Allow": response.headers.get("Allow", "")}
+        return payload, status, headers
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The project's blueprint: adds the staff-authentication decorator (see core.auth)."""
+
+    def staff(self, *roles: str):
+        from app.core.auth import staff_required
+
+        return staff_required(self, *roles)
+

@@ -1,0 +1,1 @@
+"""Photos attached to reports: checks, processing, storage."""

@@ -1,0 +1,1 @@
+"""Reports (cases) from every intake channel, and their append-only timeline."""

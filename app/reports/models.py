@@ -1,0 +1,103 @@
+"""The report (one case) and its timeline of events."""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import now
+from app.core.database import Base
+from app.core.types import UTCDateTime
+
+STATUSES = (
+    "received",
+    "needs_info",
+    "dispatched",
+    "accepted",
+    "in_progress",
+    "resolved",
+    "closed",
+    "archived",
+    "rejected",
+    "merged",
+)
+CHANNELS = ("qr_scan", "grid_worker", "walk_in", "hotline_12345", "video_patrol", "import", "open311")
+RISK_LEVELS = ("low", "medium", "high", "critical")
+LOCATION_SOURCES = ("qr_site", "device", "photo_exif", "manual")
+TIERS = ("community", "subdistrict", "district")
+CARDS = ("none", "yellow", "red")
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_area_path", "area_path", postgresql_ops={"area_path": "text_pattern_ops"}),
+        Index("ix_reports_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(24), unique=True)
+    tracking_key_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
+    risk_level: Mapped[str | None] = mapped_column(String(10))
+
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=True)
+    location_source: Mapped[str | None] = mapped_column(String(16))
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # Routing, computed by areas.locate when the report arrives.
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    area_path: Mapped[str | None] = mapped_column(String(400))
+    subdistrict_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    in_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapped_m: Mapped[float | None] = mapped_column(Float)
+
+    tier: Mapped[str | None] = mapped_column(String(16))
+    accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    card: Mapped[str] = mapped_column(String(8), default="none")
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+
+    reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(60))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    client_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    # Optimistic locking: a stale writer's UPDATE matches no row and fails (see workflow).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    events: Mapped[list["ReportEvent"]] = relationship(
+        back_populates="report", order_by="ReportEvent.id"
+    )
+
+
+class ReportEvent(Base):
+    """One step on a report's timeline. Rows are only ever inserted."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor_unit_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Shown to the reporter on the tracking page (in plain words, without staff names).
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    report: Mapped[Report] = relationship(back_populates="events")

@@ -1,0 +1,1 @@
+"""Units that handle cases: sub-districts, village committees, departments, the district."""
