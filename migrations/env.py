@@ -7,6 +7,8 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from app.core.schema_filter import include_object
+
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
@@ -15,19 +17,6 @@ db = current_app.extensions["migrate"].db
 config.set_main_option(
     "sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
-
-
-def include_object(obj, name, obj_type, reflected, compare_to):
-    # SpatiaLite's own bookkeeping tables and R*Tree shadows are not ours to migrate.
-    if obj_type == "table" and (
-        name.startswith(("idx_", "virts_", "views_", "spatial", "sql_", "geometry_columns"))
-        or name in {"spatial_ref_sys", "spatial_ref_sys_aux", "SpatialIndex", "ElementaryGeometries",
-                    "KNN", "KNN2", "data_licenses", "spatialite_history", "vector_layers",
-                    "vector_layers_auth", "vector_layers_statistics", "vector_layers_field_infos",
-                    "geom_cols_ref_sys", "sqlite_sequence"}
-    ):
-        return False
-    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
 
 def process_revision_directives(context_, revision, directives):

@@ -41,8 +41,8 @@ class _Problems:
         self.sentences: list[str] = []
 
     def add(self, index: int, code: str | None, field: str, message: str) -> None:
-        entry = self.by_index.setdefault(str(index), {"code": code})
-        entry.setdefault(field, []).append(message)
+        entry = self.by_index.setdefault(str(index), {"code": code, "errors": {}})
+        entry["errors"].setdefault(field, []).append(message)
         self.sentences.append(f"feature {index} (code {code or '?'}): {field}: {message}")
 
     def raise_if_any(self) -> None:

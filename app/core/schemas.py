@@ -12,8 +12,7 @@ from app.core.coords import CoordSys
 
 
 class Schema(ma.Schema):
-    class Meta:
-        ordered = True
+    """Base for every schema here (a place for project-wide options)."""
 
 
 class ShanghaiDateTime(ma.fields.DateTime):

@@ -1,0 +1,39 @@
+# The README's commands. Everything a fresh Debian machine needs is set up on the way.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test setup system-deps lint format demo-urls clean
+
+run: setup  ## start the service on SQLite + SpatiaLite with demo data
+	$(PY) -m flask db upgrade
+	$(PY) -m flask demo load
+	$(PY) -m flask demo urls --base http://$(HOST):$(PORT)
+	$(PY) -m flask run --host $(HOST) --port $(PORT)
+
+test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system-deps $(VENV)/.installed
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) instance
