@@ -6,19 +6,20 @@ from typing import Any
 from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
+from app import models  # noqa: F401  (every table on the metadata)
 from app.config import Config, check_production_safety, from_environment
 from app.core.database import configure_sqlite_engine, database_uri, engine_options
 from app.core.errors import register_error_handlers
 from app.core.request_log import configure_logging
 from app.extensions import Api, db, migrate
-from app import models  # noqa: F401  (every table on the metadata)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _blueprints():
     """Every API module, registered in this order (the order of the OpenAPI document)."""
-    from app.accounts.routes import blp as auth, users_blp as users
+    from app.accounts.routes import blp as auth
+    from app.accounts.routes import users_blp as users
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.units.routes import blp as units

@@ -7,7 +7,7 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
 
 class Config:
-    """Defaults for development on the embedded database. Every key can be set from the environment."""
+    """Development defaults on the embedded database; every key can come from the environment."""
 
     JIEFEN_ENV = "development"
     SECRET_KEY = DEFAULT_SECRET_KEY
@@ -40,10 +40,10 @@ class Config:
     # Swagger UI comes from the swagger-ui-bundle wheel: the docs work on a closed network.
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
     API_SPEC_OPTIONS = {
-        "info": {"description": "扫码解纷 — reports from residents and grid workers to closed cases."},
-        "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        "info": {
+            "description": "扫码解纷 — reports from residents and grid workers to closed cases."
         },
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
 
     JSON_SORT_KEYS = False

@@ -50,4 +50,3 @@ class Blueprint(flask_smorest.Blueprint):
         from app.core.auth import staff_required
 
         return staff_required(self, *roles)
-

@@ -1,9 +1,9 @@
 """A small, exactly known test geography (WGS84), near 纳溪 so GCJ-02 offsets are realistic.
 
-    D  district    lon 105.30–105.50, lat 28.70–28.80
-    S1 subdistrict west half  (105.30–105.40)      S2 east half (105.40–105.50)
-    C1 community   S1's south half (lat 28.70–28.75)
-    G1 grid        C1's west half (lon 105.30–105.35)
+D  district    lon 105.30–105.50, lat 28.70–28.80
+S1 subdistrict west half  (105.30–105.40)      S2 east half (105.40–105.50)
+C1 community   S1's south half (lat 28.70–28.75)
+G1 grid        C1's west half (lon 105.30–105.35)
 """
 
 

@@ -28,7 +28,10 @@ _DUMMY_HASH: dict[tuple[int, int], str] = {}
 
 
 def burn_time(password: str) -> None:
-    key = (current_app.config["PASSWORD_HASH_TIME_COST"], current_app.config["PASSWORD_HASH_MEMORY_KIB"])
+    key = (
+        current_app.config["PASSWORD_HASH_TIME_COST"],
+        current_app.config["PASSWORD_HASH_MEMORY_KIB"],
+    )
     if key not in _DUMMY_HASH:
         _DUMMY_HASH[key] = hash_password("not-a-real-password")
     verify_password(_DUMMY_HASH[key], password)

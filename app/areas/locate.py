@@ -87,7 +87,7 @@ def _snap(result: Located, metres: float) -> None:
     if nearest is None:
         return
     area, distance = nearest
-    chain = _ancestors(area) + [area]
+    chain = [*_ancestors(area), area]
     for _level in LEVELS[level_rank(ROUTING_LEVEL) + 1 :]:
         child = _nearest(result.lon, result.lat, metres, parent_id=chain[-1].id)
         if child is None:

@@ -47,7 +47,9 @@ def seed_categories() -> int:
     added = 0
     for order, (code, name, parent_code) in enumerate(CATEGORIES):
         if code not in existing:
-            db.session.add(Category(code=code, name=name, parent_code=parent_code, sort_order=order))
+            db.session.add(
+                Category(code=code, name=name, parent_code=parent_code, sort_order=order)
+            )
             added += 1
     db.session.flush()
     return added

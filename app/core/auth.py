@@ -86,7 +86,9 @@ def scope_of(user: "User") -> Scope:
     if user.has_role("admin"):
         return Scope(True, ())
     codes = user.area_codes
-    paths = tuple(db.session.scalars(select(Area.path).where(Area.code.in_(codes)))) if codes else ()
+    paths = (
+        tuple(db.session.scalars(select(Area.path).where(Area.code.in_(codes)))) if codes else ()
+    )
     return Scope(False, paths)
 
 

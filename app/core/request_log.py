@@ -53,7 +53,11 @@ def configure_logging(app: Flask) -> None:
                     "method": request.method,
                     "path": request.path,
                     "status": response.status_code,
-                    "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1),
+                    "ms": round(
+                        (time.perf_counter() - g.get("request_started", time.perf_counter()))
+                        * 1000,
+                        1,
+                    ),
                     "user": user.username if user is not None else None,
                 }
             },

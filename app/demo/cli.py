@@ -28,7 +28,7 @@ def urls(base):
     click.echo(f"  OpenAPI document:       {base}/api/v1/openapi.json")
     for line in current_app.config.get("DEMO_EXTRA_URLS", []):
         click.echo(f"  {line}".replace("{base}", base))
-    click.echo("  Demo logins (demo only, password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"  Demo logins (demo only, password for all: {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         click.echo(f"    {user.username:<12} {user.role:<12} {user.display_name}")
     click.echo("")

@@ -12,7 +12,9 @@ from pathlib import Path
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 
-SUBDISTRICTS_CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "naxi_subdistricts.csv"
+SUBDISTRICTS_CSV = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "naxi_subdistricts.csv"
+)
 DISTRICT_CODE = "510503"
 DISTRICT_NAME = "纳溪区"
 # The district's centre, WGS84 (the data note gives it in GCJ-02 as 105.377, 28.776).
@@ -36,7 +38,9 @@ COMMUNITY_WORDS = ("和平", "新华", "光明", "团结", "幸福", "红星", "
 def subdistricts() -> list[tuple[str, str]]:
     if SUBDISTRICTS_CSV.exists():
         with SUBDISTRICTS_CSV.open(encoding="utf-8") as handle:
-            return [(r["code"], r["name"]) for r in csv.DictReader(handle) if r["kind"] == "subdistrict"]
+            return [
+                (r["code"], r["name"]) for r in csv.DictReader(handle) if r["kind"] == "subdistrict"
+            ]
     return list(FALLBACK_SUBDISTRICTS)
 
 
@@ -47,7 +51,9 @@ def district_outline() -> Polygon:
     points = []
     for i in range(48):
         angle = 2 * math.pi * i / 48
-        wobble = 1 + 0.08 * math.sin(3 * angle) + 0.05 * math.cos(5 * angle) + rng.uniform(-0.02, 0.02)
+        wobble = (
+            1 + 0.08 * math.sin(3 * angle) + 0.05 * math.cos(5 * angle) + rng.uniform(-0.02, 0.02)
+        )
         points.append((cx + 0.21 * wobble * math.cos(angle), cy + 0.18 * wobble * math.sin(angle)))
     return Polygon(points).buffer(0)
 
@@ -85,13 +91,15 @@ def _feature(code: str, name: str, level: str, parent: str | None, geometry) -> 
     }
 
 
-def naxi_feature_collection(communities_per_subdistrict: int = 3, grids_per_community: int = 3) -> dict:
+def naxi_feature_collection(
+    communities_per_subdistrict: int = 3, grids_per_community: int = 3
+) -> dict:
     rng = random.Random(SEED)
     outline = district_outline()
     features = [_feature(DISTRICT_CODE, DISTRICT_NAME, "district", None, outline)]
     towns = subdistricts()
     # 安富街道 (the seat) sits at the real centre; the others spread out from it.
-    seeds = [Point(*CENTRE)] + _points_inside(outline, len(towns) - 1, rng)
+    seeds = [Point(*CENTRE), *_points_inside(outline, len(towns) - 1, rng)]
     for (code, name), cell in zip(towns, tessellate(outline, seeds), strict=True):
         features.append(_feature(code, name, "subdistrict", DISTRICT_CODE, cell))
         community_cells = tessellate(cell, _points_inside(cell, communities_per_subdistrict, rng))
@@ -105,6 +113,12 @@ def naxi_feature_collection(communities_per_subdistrict: int = 3, grids_per_comm
             grid_cells = tessellate(c_cell, _points_inside(c_cell, grids_per_community, rng))
             for g_index, g_cell in enumerate(grid_cells, start=1):
                 features.append(
-                    _feature(f"{c_code}G{g_index:02d}", f"{c_name}第{g_index}网格", "grid", c_code, g_cell)
+                    _feature(
+                        f"{c_code}G{g_index:02d}",
+                        f"{c_name}第{g_index}网格",
+                        "grid",
+                        c_code,
+                        g_cell,
+                    )
                 )
     return {"type": "FeatureCollection", "synthetic": True, "features": features}

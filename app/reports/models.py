@@ -23,7 +23,15 @@ STATUSES = (
     "rejected",
     "merged",
 )
-CHANNELS = ("qr_scan", "grid_worker", "walk_in", "hotline_12345", "video_patrol", "import", "open311")
+CHANNELS = (
+    "qr_scan",
+    "grid_worker",
+    "walk_in",
+    "hotline_12345",
+    "video_patrol",
+    "import",
+    "open311",
+)
 RISK_LEVELS = ("low", "medium", "high", "critical")
 LOCATION_SOURCES = ("qr_site", "device", "photo_exif", "manual")
 TIERS = ("community", "subdistrict", "district")
@@ -33,7 +41,9 @@ CARDS = ("none", "yellow", "red")
 class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
-        Index("ix_reports_area_path", "area_path", postgresql_ops={"area_path": "text_pattern_ops"}),
+        Index(
+            "ix_reports_area_path", "area_path", postgresql_ops={"area_path": "text_pattern_ops"}
+        ),
         Index("ix_reports_status_created", "status", "created_at"),
     )
 

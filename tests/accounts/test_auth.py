@@ -29,7 +29,9 @@ def test_login_returns_bearer_token_and_user(client, make_user):
     assert client.get("/api/v1/auth/me", headers=bearer(body["access_token"])).status_code == 200
 
 
-@pytest.mark.parametrize(("username", "password"), [("qing", "wrong-password"), ("nobody", "x" * 9)])
+@pytest.mark.parametrize(
+    ("username", "password"), [("qing", "wrong-password"), ("nobody", "x" * 9)]
+)
 def test_wrong_credentials_are_401(client, make_user, username, password):
     make_user("cleaner", username="qing")
     response = login(client, username, password)
@@ -61,7 +63,9 @@ def test_access_token_expires(client, make_user):
 def test_logout_revokes_access_and_refresh(client, make_user):
     make_user("cleaner", username="qing")
     body = login(client, "qing").json
-    assert client.post("/api/v1/auth/logout", headers=bearer(body["access_token"])).status_code == 204
+    assert (
+        client.post("/api/v1/auth/logout", headers=bearer(body["access_token"])).status_code == 204
+    )
     assert client.get("/api/v1/auth/me", headers=bearer(body["access_token"])).status_code == 401
     refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
     assert refreshed.status_code == 401
@@ -70,7 +74,9 @@ def test_logout_revokes_access_and_refresh(client, make_user):
 def test_refresh_rotates_and_reuse_revokes_the_login(client, make_user):
     make_user("grid_worker", username="wang")
     first = login(client, "wang").json
-    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).json
+    second = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    ).json
     assert second["access_token"] != first["access_token"]
     assert client.get("/api/v1/auth/me", headers=bearer(first["access_token"])).status_code == 401
     assert client.get("/api/v1/auth/me", headers=bearer(second["access_token"])).status_code == 200
@@ -83,10 +89,17 @@ def test_refresh_rotates_and_reuse_revokes_the_login(client, make_user):
 def test_disabled_user_tokens_stop_at_once(client, make_user, admin_headers):
     user = make_user("grid_worker", username="wang")
     body = login(client, "wang").json
-    response = client.patch(f"/api/v1/users/{user.id}", json={"active": False}, headers=admin_headers)
+    response = client.patch(
+        f"/api/v1/users/{user.id}", json={"active": False}, headers=admin_headers
+    )
     assert response.status_code == 200 and response.json["active"] is False
     assert client.get("/api/v1/auth/me", headers=bearer(body["access_token"])).status_code == 401
-    assert client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]}
+        ).status_code
+        == 401
+    )
     assert login(client, "wang").status_code == 401
 
 
@@ -100,8 +113,13 @@ def test_role_check_is_403(client, make_user, auth):
 def test_admin_creates_user_with_scope(client, areas, admin_headers):
     response = client.post(
         "/api/v1/users",
-        json={"username": "li", "password": "long-enough", "roles": ["responder"],
-              "area_codes": ["S1"], "unit_code": "unit-S1"},  # fmt: skip
+        json={
+            "username": "li",
+            "password": "long-enough",
+            "roles": ["responder"],
+            "area_codes": ["S1"],
+            "unit_code": "unit-S1",
+        },
         headers=admin_headers,
     )
     assert response.status_code == 201, response.json
@@ -115,8 +133,24 @@ def test_admin_creates_user_with_scope(client, areas, admin_headers):
     [
         ({"username": "li", "password": "short", "roles": ["cleaner"]}, "password"),
         ({"username": "li", "password": "long-enough", "roles": ["boss"]}, "roles"),
-        ({"username": "li", "password": "long-enough", "roles": ["cleaner"], "area_codes": ["ZZ"]}, "area_codes"),
-        ({"username": "li", "password": "long-enough", "roles": ["cleaner"], "unit_code": "nope"}, "unit_code"),
+        (
+            {
+                "username": "li",
+                "password": "long-enough",
+                "roles": ["cleaner"],
+                "area_codes": ["ZZ"],
+            },
+            "area_codes",
+        ),
+        (
+            {
+                "username": "li",
+                "password": "long-enough",
+                "roles": ["cleaner"],
+                "unit_code": "nope",
+            },
+            "unit_code",
+        ),
     ],
 )
 def test_bad_user_is_422_naming_field(client, areas, admin_headers, body, field):
@@ -146,10 +180,22 @@ def test_scope_covers_subtree_only(app, areas, make_user):
 def test_cli_creates_first_admin(app, areas):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create", "boss", "--password", "long-enough", "--role", "admin", "--area", "D"]
+        args=[
+            "users",
+            "create",
+            "boss",
+            "--password",
+            "long-enough",
+            "--role",
+            "admin",
+            "--area",
+            "D",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.query(User).filter_by(username="boss").one()
     assert user.roles == ["admin"] and user.area_codes == ["D"]
-    again = runner.invoke(args=["users", "create", "boss", "--password", "long-enough", "--role", "admin"])
+    again = runner.invoke(
+        args=["users", "create", "boss", "--password", "long-enough", "--role", "admin"]
+    )
     assert again.exit_code != 0 and "taken" in again.output

@@ -54,7 +54,9 @@ def test_changed_feature_is_updated(client, admin_headers):
             lambda f: f.update(
                 geometry={
                     "type": "Polygon",
-                    "coordinates": [[[105.4, 28.7], [105.5, 28.8], [105.5, 28.7], [105.4, 28.8], [105.4, 28.7]]],
+                    "coordinates": [
+                        [[105.4, 28.7], [105.5, 28.8], [105.5, 28.7], [105.4, 28.8], [105.4, 28.7]]
+                    ],
                 }
             ),
             "geometry",
@@ -108,7 +110,9 @@ def test_gcj02_file_is_converted_to_wgs84(client, admin_headers):
             [gcj[0] + 0.01, gcj[1] + 0.01], [gcj[0] - 0.01, gcj[1] + 0.01], [gcj[0] - 0.01, gcj[1] - 0.01]]  # fmt: skip
     data = {
         "type": "FeatureCollection",
-        "features": [feature("D", "区", "district", None, {"type": "Polygon", "coordinates": [ring]})],
+        "features": [
+            feature("D", "区", "district", None, {"type": "Polygon", "coordinates": [ring]})
+        ],
     }
     assert post(client, admin_headers, data, coord_sys="gcj02").status_code == 200
     stored = to_shape(db.session.scalars(select(Area)).one().geom)

@@ -25,19 +25,26 @@ def demo(app):
 def test_demo_has_the_13_real_subdistricts_with_units(demo):
     with SUBDISTRICTS_CSV.open(encoding="utf-8") as handle:
         real = {r["code"]: r["name"] for r in csv.DictReader(handle) if r["kind"] == "subdistrict"}
-    towns = {a.code: a.name for a in db.session.scalars(select(Area).where(Area.level == "subdistrict"))}
+    towns = {
+        a.code: a.name for a in db.session.scalars(select(Area).where(Area.level == "subdistrict"))
+    }
     assert towns == real and len(towns) == 13
-    units = {u.area_code for u in db.session.scalars(select(Unit).where(Unit.kind == "subdistrict"))}
+    units = {
+        u.area_code for u in db.session.scalars(select(Unit).where(Unit.kind == "subdistrict"))
+    }
     assert units == set(real)
 
 
 def test_subdistricts_tile_the_district_without_overlap(demo):
     district = to_shape(db.session.scalars(select(Area).where(Area.level == "district")).one().geom)
-    towns = [to_shape(a.geom) for a in db.session.scalars(select(Area).where(Area.level == "subdistrict"))]
+    towns = [
+        to_shape(a.geom)
+        for a in db.session.scalars(select(Area).where(Area.level == "subdistrict"))
+    ]
     assert abs(unary_union(towns).area - district.area) < district.area * 1e-6
     assert sum(t.area for t in towns) == pytest.approx(district.area, rel=1e-6)
     minx, miny, maxx, maxy = district.bounds
-    assert 105.17 <= minx and maxx <= 105.63 and 28.44 <= miny and maxy <= 28.84
+    assert minx >= 105.17 and maxx <= 105.63 and miny >= 28.44 and maxy <= 28.84
 
 
 def test_centre_routes_to_anfu_and_every_grid_point_routes_to_its_own_town(demo):
@@ -53,7 +60,13 @@ def test_centre_routes_to_anfu_and_every_grid_point_routes_to_its_own_town(demo)
 def test_demo_load_is_repeatable_and_has_one_user_per_role(demo):
     again = load_demo()
     assert again == {"categories": 0, "areas_created": 0, "units": 0, "users": 0}
-    assert {u.role for u in DEMO_USERS} == {"admin", "supervisor", "cleaner", "responder", "grid_worker"}
+    assert {u.role for u in DEMO_USERS} == {
+        "admin",
+        "supervisor",
+        "cleaner",
+        "responder",
+        "grid_worker",
+    }
 
 
 def test_generated_collection_says_it_is_synthetic():

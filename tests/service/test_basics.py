@@ -29,7 +29,9 @@ def test_health_and_readiness(client, dialect):
 
 
 def test_readiness_fails_without_database(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "LOG_JSON": False})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "LOG_JSON": False}
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and response.json["status"] == "unavailable"
 
@@ -51,13 +53,18 @@ def test_500_uses_the_error_shape_and_hides_details(app):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/boom")
     assert response.status_code == 500
-    assert response.json["code"] == 500 and "secret internals" not in response.get_data(as_text=True)
+    assert response.json["code"] == 500 and "secret internals" not in response.get_data(
+        as_text=True
+    )
     assert response.json["message"] == InternalServerError.description
 
 
 def test_request_id_is_returned_and_kept(client):
     assert len(client.get("/healthz").headers["X-Request-Id"]) == 32
-    assert client.get("/healthz", headers={"X-Request-Id": "phone-42"}).headers["X-Request-Id"] == "phone-42"
+    assert (
+        client.get("/healthz", headers={"X-Request-Id": "phone-42"}).headers["X-Request-Id"]
+        == "phone-42"
+    )
 
 
 def test_production_refuses_default_secret():

@@ -38,7 +38,9 @@ def test_migrations_match_models(dialect, fresh_database):
 
         configure_sqlite_engine(engine, "mod_spatialite")
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM categories")).scalar() == len(CATEGORIES)
+        assert connection.execute(text("SELECT count(*) FROM categories")).scalar() == len(
+            CATEGORIES
+        )
     engine.dispose()
 
 

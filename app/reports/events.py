@@ -1,0 +1,38 @@
+"""Writing a report's timeline: one append-only event per thing that happened."""
+
+from typing import Any
+
+from app.accounts.models import User
+from app.extensions import db
+from app.reports.models import Report, ReportEvent
+
+
+def record_event(
+    report: Report,
+    action: str,
+    *,
+    actor: User | None = None,
+    role: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    payload: dict[str, Any] | None = None,
+    public: bool = False,
+) -> ReportEvent:
+    """Add the event in the caller's transaction, so it commits or rolls back with the change."""
+    if role is None and actor is not None:
+        role = actor.roles[0] if actor.roles else None
+    event = ReportEvent(
+        report=report,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_user_id=actor.id if actor else None,
+        actor_role=role,
+        actor_unit_code=actor.unit_code if actor else None,
+        reason=reason,
+        payload=payload or {},
+        public=public,
+    )
+    db.session.add(event)
+    return event
