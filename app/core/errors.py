@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.orm.exc import StaleDataError
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,11 @@ def error_body(status: int, message: str | None = None, errors: Any = None) -> d
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        # Someone else changed the row between our read and our write (optimistic lock).
+        return _domain_error(Conflict("the case was changed by someone else; reload and try again"))
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         response = jsonify(error_body(int(error.status_code), error.message, error.errors))

@@ -94,6 +94,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         occurred_at=new.occurred_at,
         created_at=moment,
         updated_at=moment,
+        queued_at=moment,
     )
     tracking_key = secrets.token_urlsafe(12)
     report.tracking_key_hash = hash_tracking_key(tracking_key)

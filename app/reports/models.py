@@ -36,6 +36,8 @@ RISK_LEVELS = ("low", "medium", "high", "critical")
 LOCATION_SOURCES = ("qr_site", "device", "photo_exif", "manual")
 TIERS = ("community", "subdistrict", "district")
 CARDS = ("none", "yellow", "red")
+OUTCOMES = ("mediated", "agreement", "referred_to_court", "unresolvable", "withdrawn")
+SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
 class Report(Base):
@@ -79,6 +81,26 @@ class Report(Base):
     client_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The cleaner's queue: when the report (re-)entered it, who holds it, when it was triaged.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triaged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The loop after dispatch.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(24))
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     # Optimistic locking: a stale writer's UPDATE matches no row and fails (see workflow).

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 08:24:55.240430
+Create Date: 2026-11-21 08:30:28.284746
 
 """
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from geoalchemy2 import Geometry
 
 import app.core.types
 from app.categories.seed import CATEGORIES
+from app.core.clock import now
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -121,13 +122,31 @@ def upgrade():
     sa.Column('reporter_phone', sa.String(length=20), nullable=True),
     sa.Column('client_uuid', sa.String(length=64), nullable=True),
     sa.Column('occurred_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('queued_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('claim_expires_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('triaged_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('triaged_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('return_count', sa.Integer(), nullable=False),
+    sa.Column('dispatched_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=24), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.Column('satisfaction', sa.String(length=24), nullable=True),
+    sa.Column('followed_up_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('closed_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('archived_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['area_code'], ['areas.code'], name=op.f('fk_reports_area_code_areas')),
     sa.ForeignKeyConstraint(['category_code'], ['categories.code'], name=op.f('fk_reports_category_code_categories')),
+    sa.ForeignKeyConstraint(['claimed_by_user_id'], ['users.id'], name=op.f('fk_reports_claimed_by_user_id_users')),
     sa.ForeignKeyConstraint(['duplicate_of'], ['reports.id'], name=op.f('fk_reports_duplicate_of_reports')),
     sa.ForeignKeyConstraint(['reporter_user_id'], ['users.id'], name=op.f('fk_reports_reporter_user_id_users')),
+    sa.ForeignKeyConstraint(['triaged_by_user_id'], ['users.id'], name=op.f('fk_reports_triaged_by_user_id_users')),
     sa.ForeignKeyConstraint(['unit_code'], ['units.code'], name=op.f('fk_reports_unit_code_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
     sa.UniqueConstraint('client_uuid', name=op.f('uq_reports_client_uuid')),
@@ -138,6 +157,7 @@ def upgrade():
     op.create_index('ix_reports_area_path', 'reports', ['area_path'], unique=False, postgresql_ops={'area_path': 'text_pattern_ops'})
     op.create_index(op.f('ix_reports_category_code'), 'reports', ['category_code'], unique=False)
     op.create_index(op.f('ix_reports_channel'), 'reports', ['channel'], unique=False)
+    op.create_index(op.f('ix_reports_claimed_by_user_id'), 'reports', ['claimed_by_user_id'], unique=False)
     op.create_index(op.f('ix_reports_created_at'), 'reports', ['created_at'], unique=False)
     op.create_index(op.f('ix_reports_duplicate_of'), 'reports', ['duplicate_of'], unique=False)
     op.create_index(op.f('ix_reports_reporter_phone'), 'reports', ['reporter_phone'], unique=False)
@@ -206,8 +226,6 @@ def upgrade():
         sa.column("sort_order", sa.Integer),
         sa.column("created_at", app.core.types.UTCDateTime),
     )
-    from app.core.clock import now
-
     op.bulk_insert(
         categories,
         [
@@ -232,6 +250,7 @@ def downgrade():
     op.drop_index(op.f('ix_reports_reporter_phone'), table_name='reports')
     op.drop_index(op.f('ix_reports_duplicate_of'), table_name='reports')
     op.drop_index(op.f('ix_reports_created_at'), table_name='reports')
+    op.drop_index(op.f('ix_reports_claimed_by_user_id'), table_name='reports')
     op.drop_index(op.f('ix_reports_channel'), table_name='reports')
     op.drop_index(op.f('ix_reports_category_code'), table_name='reports')
     op.drop_index('ix_reports_area_path', table_name='reports', postgresql_ops={'area_path': 'text_pattern_ops'})

@@ -1,0 +1,1 @@
+"""A report's life after intake: the state machine every step goes through."""
