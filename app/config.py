@@ -22,6 +22,13 @@ class Config:
 
     AREA_SNAP_METERS = 200.0
 
+    # Empty means instance/photos. Stored photos have EXIF removed.
+    PHOTO_STORAGE_DIR = ""
+    # Empty means the first CJK font found among the Debian defaults (qr.fonts).
+    CJK_FONT_PATH = ""
+    # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
+    REOPEN_LIMIT = 2
+
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
     # argon2 cost: the defaults are argon2-cffi's RFC 9106 "low memory" profile.

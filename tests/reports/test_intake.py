@@ -53,3 +53,25 @@ def test_bad_input_names_the_field(areas, new, field):
 def test_tracking_numbers_differ(areas):
     numbers = {create_report(NewReport("有事", "walk_in")).report.tracking_no for _ in range(20)}
     assert len(numbers) == 20 and all(n.startswith("JF") and len(n) == 14 for n in numbers)
+
+
+def test_tracking_lookup_and_scoped_access(areas, make_user):
+    from app.core.errors import Forbidden, NotFound
+    from app.reports.access import report_for
+    from app.reports.schemas import dump_report
+    from app.reports.tracking import find_by_tracking
+
+    created = create_report(NewReport("噪音", "walk_in", *INSIDE_G1, reporter_phone="13812345678"))
+    db.session.commit()
+    report = created.report
+    assert find_by_tracking(report.tracking_no, created.tracking_key) is report
+    for key in ("wrong", None):
+        with pytest.raises(NotFound):
+            find_by_tracking(report.tracking_no, key)
+    s1_worker, s2_worker = make_user("grid_worker", ["S1"]), make_user("grid_worker", ["S2"])
+    assert report_for(s1_worker, report.id) is report
+    with pytest.raises(Forbidden):
+        report_for(s2_worker, report.id)
+    responder = make_user("responder", ["S1"], unit="unit-S1")
+    assert dump_report(report, responder)["reporter_phone"] == "138****5678"
+    assert dump_report(report, s1_worker)["reporter_phone"] == "13812345678"
