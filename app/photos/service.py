@@ -42,7 +42,7 @@ def attach_photo(
     client_uuid: str | None = None,
     uploaded_by: User | None = None,
 ) -> tuple[Photo, bool]:
-    """Check, strip and store a photo. Returns (photo, created); a repeated client_uuid is a no-op."""
+    """Check, strip and store a photo: (photo, created). A repeated client_uuid changes nothing."""
     if client_uuid:
         existing = db.session.scalars(select(Photo).where(Photo.client_uuid == client_uuid)).first()
         if existing is not None:

@@ -10,7 +10,6 @@ from app.core.privacy import mask_phone
 from app.core.schemas import GeoJSONGeometry, Schema, ShanghaiDateTime
 from app.reports.models import CARDS, CHANNELS, LOCATION_SOURCES, RISK_LEVELS, STATUSES
 
-
 # Who the report is being shown to, when not the signed-in user of the request (CLI, tests).
 _viewer: ContextVar = ContextVar("report_viewer", default=None)
 

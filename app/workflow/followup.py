@@ -1,4 +1,4 @@
-"""Call-back (回访): the satisfaction result, and reopening (返工) when the reporter is not satisfied."""
+"""Call-back (回访): the satisfaction result, and reopening (返工) when the reporter is unhappy."""
 
 from flask import current_app
 
