@@ -22,9 +22,10 @@ def _blueprints():
     from app.accounts.routes import users_blp as users
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
+    from app.reports.routes import blp as reports
     from app.units.routes import blp as units
 
-    return (auth, users, areas, units, categories)
+    return (auth, users, areas, units, categories, reports)
 
 
 def _cli_groups():

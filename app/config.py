@@ -31,6 +31,9 @@ class Config:
 
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
+    # A spent refresh token sent again within this many seconds is a duplicate request (refused
+    # quietly); later it is a stolen copy, and the whole login is revoked.
+    REFRESH_REUSE_GRACE_SECONDS = 30
     # argon2 cost: the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536

@@ -3,17 +3,20 @@
 from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
+from app.core.idempotency import IdempotencyKey
 from app.photos.models import Photo
-from app.reports.models import Report, ReportEvent
+from app.reports.models import Report, ReportEvent, ReportParty
 from app.units.models import Unit
 
 __all__ = [
     "Area",
     "AuthToken",
     "Category",
+    "IdempotencyKey",
     "Photo",
     "Report",
     "ReportEvent",
+    "ReportParty",
     "Unit",
     "User",
     "UserArea",

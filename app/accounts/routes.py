@@ -47,7 +47,11 @@ def login(args):
 @blp.response(200, TokenSchema)
 def refresh(args):
     """Trade a refresh token for a new pair; the old refresh token stops working."""
-    pair = tokens.refresh(args["refresh_token"])
+    try:
+        pair = tokens.refresh(args["refresh_token"])
+    except tokens.RefreshTokenReused:
+        db.session.commit()  # the revocation of the copied login must outlive this refusal
+        raise
     db.session.commit()
     return _token_body(pair)
 

@@ -16,6 +16,10 @@ from app.extensions import db
 ACCESS, REFRESH = "access", "refresh"
 
 
+class RefreshTokenReused(Unauthorized):
+    """A spent refresh token came back: the login was revoked, and the caller must commit that."""
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -92,8 +96,13 @@ def refresh(refresh_token: str) -> TokenPair:
     if row is None:
         raise Unauthorized("refresh token is not valid")
     if row.revoked_at is not None:
+        grace = timedelta(seconds=int(current_app.config["REFRESH_REUSE_GRACE_SECONDS"]))
+        if now() < row.revoked_at + grace:
+            # A phone that sent the same refresh twice (a retry, two tabs): the other request
+            # won and holds the new pair; refusing this one is enough.
+            raise Unauthorized("refresh token was just used by another request; use its tokens")
         revoke_family(row.family)
-        raise Unauthorized("refresh token was already used; sign in again")
+        raise RefreshTokenReused("refresh token was already used; sign in again")
     if row.expires_at <= now():
         raise Unauthorized("refresh token has expired")
     if not row.user.active:

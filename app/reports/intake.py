@@ -11,12 +11,20 @@ from app.areas.locate import Located, locate
 from app.categories.service import active_category
 from app.core.clock import SHANGHAI, now
 from app.core.errors import Invalid
+from app.core.privacy import normalise_mobile
 from app.core.spatial import point
 from app.extensions import db
 from app.reports.events import record_event
-from app.reports.models import CHANNELS, Report
+from app.reports.models import CHANNELS, PARTY_ROLES, Report, ReportParty
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+
+
+@dataclass
+class NewParty:
+    name: str
+    role: str = "当事人"
+    phone: str | None = None
 
 
 @dataclass
@@ -34,6 +42,7 @@ class NewReport:
     client_uuid: str | None = None
     occurred_at: datetime | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    parties: list[NewParty] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +80,26 @@ def apply_location(report: Report, located: Located, source: str, accuracy_m: fl
     report.snapped_m = located.snapped_m
 
 
+def _party_rows(parties: list[NewParty]) -> list[ReportParty]:
+    """Checked before anything is stored, so a bad party leaves nothing behind."""
+    rows = []
+    for index, party in enumerate(parties):
+        name = (party.name or "").strip()
+        phone = normalise_mobile(party.phone) if party.phone else None
+        problems = {}
+        if not name:
+            problems["name"] = ["must not be empty"]
+        if party.role not in PARTY_ROLES:
+            problems["role"] = [f"must be one of {', '.join(PARTY_ROLES)}"]
+        if party.phone and phone is None:
+            problems["phone"] = ["must be a mainland mobile number, e.g. 13812345678"]
+        if problems:
+            message = "; ".join(f"parties.{index}.{k}: {v[0]}" for k, v in problems.items())
+            raise Invalid(message, {"json": {"parties": {index: problems}}})
+        rows.append(ReportParty(name=name, role=party.role, phone=phone))
+    return rows
+
+
 def create_report(new: NewReport, actor: User | None = None) -> Created:
     """Validate, route by position, store in `received`, and write the `created` event."""
     description = (new.description or "").strip()
@@ -80,6 +109,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         raise Invalid.field("channel", f"must be one of {', '.join(CHANNELS)}")
     if new.category_code:
         active_category(new.category_code)
+    parties = _party_rows(new.parties)
     moment = now()
     report = Report(
         tracking_no=new_tracking_no(moment),
@@ -95,6 +125,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         created_at=moment,
         updated_at=moment,
         queued_at=moment,
+        parties=parties,
     )
     tracking_key = secrets.token_urlsafe(12)
     report.tracking_key_hash = hash_tracking_key(tracking_key)

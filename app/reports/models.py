@@ -1,7 +1,7 @@
 """The report (one case) and its timeline of events."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.clock import now
 from app.core.database import Base
 from app.core.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from app.photos.models import Photo
 
 STATUSES = (
     "received",
@@ -36,6 +39,8 @@ RISK_LEVELS = ("low", "medium", "high", "critical")
 LOCATION_SOURCES = ("qr_site", "device", "photo_exif", "manual")
 TIERS = ("community", "subdistrict", "district")
 CARDS = ("none", "yellow", "red")
+# Who a party (当事人) of a dispute is, as a grid worker records them for a walk-in.
+PARTY_ROLES = ("申请人", "被申请人", "当事人", "第三人", "证人")
 OUTCOMES = ("mediated", "agreement", "referred_to_court", "unresolvable", "withdrawn")
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 
@@ -111,6 +116,11 @@ class Report(Base):
     events: Mapped[list["ReportEvent"]] = relationship(
         back_populates="report", order_by="ReportEvent.id"
     )
+    # Grid workers and walk-ins (#4): the people involved, and the photos, for the detail view.
+    parties: Mapped[list["ReportParty"]] = relationship(
+        back_populates="report", order_by="ReportParty.id"
+    )
+    photos: Mapped[list["Photo"]] = relationship(order_by="Photo.id", viewonly=True)
 
 
 class ReportEvent(Base):
@@ -133,3 +143,19 @@ class ReportEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     report: Mapped[Report] = relationship(back_populates="events")
+
+
+class ReportParty(Base):
+    """A party to the dispute (当事人), recorded at intake; the phone is masked like reporters'."""
+
+    __tablename__ = "report_parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    # 11 digits as normalise_mobile gives them, so a search by number finds every spelling.
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    report: Mapped[Report] = relationship(back_populates="parties")

@@ -1,14 +1,25 @@
 """How a report looks to staff (phones masked for roles that do not need them) and its timeline."""
 
 from contextvars import ContextVar
+from datetime import timedelta
 
 import marshmallow as ma
-from flask import g, has_request_context
+from flask import g, has_request_context, request
+from flask_smorest.fields import Upload
 
 from app.accounts.models import ROLES_SEEING_PHONES
-from app.core.privacy import mask_phone
-from app.core.schemas import GeoJSONGeometry, Schema, ShanghaiDateTime
-from app.reports.models import CARDS, CHANNELS, LOCATION_SOURCES, RISK_LEVELS, STATUSES
+from app.core.clock import now
+from app.core.pagination import CursorArgs
+from app.core.privacy import mask_phone, normalise_mobile
+from app.core.schemas import GeoJSONGeometry, PositionSchema, Schema, ShanghaiDateTime
+from app.reports.models import (
+    CARDS,
+    CHANNELS,
+    LOCATION_SOURCES,
+    PARTY_ROLES,
+    RISK_LEVELS,
+    STATUSES,
+)
 
 # Who the report is being shown to, when not the signed-in user of the request (CLI, tests).
 _viewer: ContextVar = ContextVar("report_viewer", default=None)
@@ -79,8 +90,218 @@ class ReportSchema(Schema):
     version = ma.fields.Integer(required=True)
 
 
+class PartySchema(Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    phone = PhoneField(allow_none=True)
+    role = ma.fields.String(required=True, metadata={"enum": list(PARTY_ROLES)})
+
+
+class PhotoSchema(Schema):
+    id = ma.fields.Integer(required=True)
+    url = ma.fields.Function(
+        lambda p: photo_path(p.report_id, p.id), metadata={"type": "string"}, required=True
+    )
+    thumb_url = ma.fields.Function(
+        lambda p: photo_path(p.report_id, p.id, thumb=True),
+        metadata={"type": "string"},
+        required=True,
+    )
+    width = ma.fields.Integer(required=True)
+    height = ma.fields.Integer(required=True)
+    exif_lon = ma.fields.Float(allow_none=True, metadata={"description": "WGS84, from the photo"})
+    exif_lat = ma.fields.Float(allow_none=True)
+    uploaded_by_user_id = ma.fields.Integer(allow_none=True)
+    created_at = ShanghaiDateTime(required=True)
+
+
+def photo_path(report_id: int, photo_id: int, thumb: bool = False) -> str:
+    return f"/api/v1/reports/{report_id}/photos/{photo_id}" + ("?thumb=1" if thumb else "")
+
+
 class ReportDetailSchema(ReportSchema):
     timeline = ma.fields.List(ma.fields.Nested(EventSchema), attribute="events")
+    parties = ma.fields.List(ma.fields.Nested(PartySchema))
+    photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
+
+
+class ReportCreatedSchema(ReportDetailSchema):
+    tracking_key = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "Shown once: give it to a walk-in resident with the tracking number "
+            "so they can follow the case; only its hash is kept on the report."
+        },
+    )
+
+
+# --- what phones send -----------------------------------------------------------------------
+
+# Channels staff file through; qr_scan and open311 have their own doors.
+STAFF_CHANNELS = ("grid_worker", "walk_in", "hotline_12345", "video_patrol", "import")
+# A phone's clock may run a little fast; further ahead than this, the clock is wrong.
+CLOCK_SKEW = timedelta(hours=1)
+CLIENT_UUID = ma.validate.Regexp(
+    r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 letters, digits or _.:- (a UUID is best)"
+)
+SYNC_LIMIT = 100
+
+
+class MobileField(ma.fields.String):
+    """A mainland mobile number in any usual spelling (+86, spaces, dashes), kept as 11 digits."""
+
+    default_error_messages = {"mobile": "must be a mainland mobile number, e.g. 13812345678"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        phone = normalise_mobile(super()._deserialize(value, attr, data, **kwargs))
+        if phone is None:
+            raise self.make_error("mobile")
+        return phone
+
+
+class PartyInSchema(Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    phone = MobileField(load_default=None, allow_none=True)
+    role = ma.fields.String(load_default="当事人", validate=ma.validate.OneOf(PARTY_ROLES))
+
+
+class LocationInSchema(PositionSchema):
+    accuracy_m = ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=0, max=100_000),
+        metadata={"description": "the accuracy radius the phone reports, in metres"},
+    )
+
+
+class ReportInSchema(Schema):
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=4000))
+    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(STAFF_CHANNELS))
+    category_code = ma.fields.String(load_default=None, allow_none=True)
+    location = ma.fields.Nested(LocationInSchema, load_default=None, allow_none=True)
+    location_source = ma.fields.String(
+        load_default="device",
+        validate=ma.validate.OneOf(("device", "manual", "photo_exif")),
+        metadata={"description": "device (GPS fix) or manual (picked on a map)"},
+    )
+    occurred_at = ShanghaiDateTime(load_default=None, allow_none=True)
+    client_uuid = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=CLIENT_UUID,
+        metadata={"description": "made by the phone; a retry with the same one files nothing new"},
+    )
+    reporter_name = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=60)
+    )
+    reporter_phone = MobileField(load_default=None, allow_none=True)
+    parties = ma.fields.List(
+        ma.fields.Nested(PartyInSchema), load_default=list, validate=ma.validate.Length(max=20)
+    )
+
+    @ma.validates("occurred_at")
+    def _not_in_the_future(self, value, **_kwargs):
+        if value is not None and value > now() + CLOCK_SKEW:
+            raise ma.ValidationError("is in the future; check the phone's clock")
+
+
+class SyncItemSchema(ReportInSchema):
+    client_uuid = ma.fields.String(required=True, validate=CLIENT_UUID)
+    occurred_at = ShanghaiDateTime(required=True)
+
+
+class _EachOnItsOwn(ma.fields.Nested):
+    """Documented as the item schema, but loaded raw: the service checks each item by itself,
+    so one bad item is rejected alone instead of failing the whole batch."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return value
+
+
+class SyncRequestSchema(Schema):
+    reports = ma.fields.List(
+        _EachOnItsOwn(SyncItemSchema),
+        required=True,
+        validate=[
+            ma.validate.Length(min=1, error="send at least one report"),
+            ma.validate.Length(
+                max=SYNC_LIMIT,
+                error=f"at most {SYNC_LIMIT} reports per sync; send the rest in another request",
+            ),
+        ],
+    )
+
+
+class SyncItemResultSchema(Schema):
+    index = ma.fields.Integer(required=True, metadata={"description": "position in the request"})
+    client_uuid = ma.fields.String(allow_none=True)
+    result = ma.fields.String(required=True, metadata={"enum": ["created", "existed", "rejected"]})
+    id = ma.fields.Integer(allow_none=True)
+    tracking_no = ma.fields.String(allow_none=True)
+    tracking_key = ma.fields.String(allow_none=True)
+    errors = ma.fields.Dict(
+        allow_none=True, metadata={"description": "rejected only: field → messages"}
+    )
+
+
+class SyncResponseSchema(Schema):
+    created = ma.fields.Integer(required=True)
+    existed = ma.fields.Integer(required=True)
+    rejected = ma.fields.Integer(required=True)
+    results = ma.fields.List(ma.fields.Nested(SyncItemResultSchema), required=True)
+
+
+class PhotoUploadSchema(Schema):
+    photos = Upload(
+        required=True,
+        metadata={"description": "one JPEG, PNG or WebP photo per request (≤ 10 MB)"},
+    )
+    client_uuid = ma.fields.String(load_default=None, allow_none=True, validate=CLIENT_UUID)
+
+    @ma.pre_load
+    def _with_form_fields(self, data, **_kwargs):
+        # Multipart puts the file in request.files and the plain fields in request.form.
+        return {**request.form.to_dict(), **{key: data[key] for key in data}}
+
+
+class PhotoArgs(Schema):
+    thumb = ma.fields.Boolean(load_default=False, metadata={"description": "the 320 px thumbnail"})
+
+
+# --- what staff ask for ---------------------------------------------------------------------
+
+
+class ConditionalHeaders(Schema):
+    if_none_match = ma.fields.String(
+        data_key="If-None-Match",
+        load_default=None,
+        metadata={"description": "the ETag of the answer you have; 304 while it still holds"},
+    )
+
+
+class ReportFilterArgs(CursorArgs):
+    status = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(STATUSES)),
+        load_default=list,
+        metadata={"description": "repeat for several"},
+    )
+    area_code = ma.fields.String(
+        load_default=None, metadata={"description": "that area and everything inside it"}
+    )
+    category_code = ma.fields.String(
+        load_default=None, metadata={"description": "that category and its sub-kinds"}
+    )
+    channel = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(CHANNELS)), load_default=list
+    )
+    since = ShanghaiDateTime(load_default=None, metadata={"description": "created at or after"})
+    until = ShanghaiDateTime(load_default=None, metadata={"description": "created before"})
+    mine = ma.fields.Boolean(load_default=False, metadata={"description": "filed by me"})
+
+    @ma.validates_schema
+    def _since_before_until(self, data, **_kwargs):
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ma.ValidationError("must be later than since", "until")
 
 
 def dump_report(report, user, schema_class: type[ReportSchema] = ReportSchema) -> dict:

@@ -1,0 +1,57 @@
+"""Photos staff add to a report they can see: idempotent uploads and the stored JPEGs."""
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from app.accounts.models import User
+from app.core.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.photos.models import Photo
+from app.photos.processing import MAX_BYTES
+from app.photos.service import attach_photo, storage
+from app.reports.models import Report
+
+log = logging.getLogger(__name__)
+
+
+def add_photo(
+    report: Report, upload: FileStorage, *, client_uuid: str | None, user: User
+) -> tuple[Photo, bool]:
+    """(photo, created). The same client_uuid again, even concurrently, gives the first photo."""
+    if report.status == "archived":
+        raise Conflict(f"report {report.id} is archived; photos can no longer be added")
+    if report.status == "merged":
+        raise Conflict(
+            f"report {report.id} was merged into report {report.duplicate_of}; add photos there"
+        )
+    # One byte more than the limit is enough for attach_photo to refuse it as too large.
+    data = upload.stream.read(MAX_BYTES + 1)
+    try:
+        with db.session.begin_nested():
+            return attach_photo(
+                report, data, upload.filename or "", client_uuid=client_uuid, uploaded_by=user
+            )
+    except IntegrityError:
+        # A concurrent upload with this client_uuid committed first; its photo is the answer.
+        # (Our copy's files stay behind in storage: the row that would name them is gone.)
+        existing = db.session.scalars(select(Photo).where(Photo.client_uuid == client_uuid)).first()
+        if client_uuid is None or existing is None:
+            raise
+        if existing.report_id != report.id:
+            raise Invalid.field("client_uuid", "already used for another report's photo") from None
+        return existing, False
+
+
+def photo_bytes(report: Report, photo_id: int, *, thumb: bool) -> bytes:
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.report_id != report.id:
+        raise NotFound(f"report {report.id} has no photo {photo_id}")
+    key = photo.thumb_key if thumb else photo.storage_key
+    try:
+        return storage().open(key)
+    except FileNotFoundError:
+        log.error("photo %s of report %s is missing from storage (%s)", photo_id, report.id, key)
+        raise NotFound(f"the file of photo {photo_id} is missing; upload it again") from None

@@ -1,0 +1,51 @@
+"""The reports a staff member asks for: what they may see, narrowed by their filters."""
+
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+
+from app.accounts.models import User
+from app.areas.models import Area
+from app.categories.models import Category
+from app.core.errors import Invalid
+from app.extensions import db
+from app.reports.access import visible_clause
+from app.reports.models import Report
+
+
+def staff_reports(
+    user: User,
+    *,
+    status: list[str] | None = None,
+    area_code: str | None = None,
+    category_code: str | None = None,
+    channel: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    mine: bool = False,
+) -> Select:
+    """A select of the visible reports matching every filter given (unordered: pages order)."""
+    query = select(Report).where(visible_clause(user))
+    if status:
+        query = query.where(Report.status.in_(status))
+    if channel:
+        query = query.where(Report.channel.in_(channel))
+    if area_code:
+        path = db.session.scalar(select(Area.path).where(Area.code == area_code))
+        if path is None:
+            raise Invalid.field("area_code", f"unknown area {area_code}", "query")
+        query = query.where(Report.area_path.startswith(path, autoescape=True))
+    if category_code:
+        if db.session.get(Category, category_code) is None:
+            raise Invalid.field("category_code", f"unknown category {category_code}", "query")
+        kinds = select(Category.code).where(
+            or_(Category.code == category_code, Category.parent_code == category_code)
+        )
+        query = query.where(Report.category_code.in_(kinds))
+    if since is not None:
+        query = query.where(Report.created_at >= since)
+    if until is not None:
+        query = query.where(Report.created_at < until)
+    if mine:
+        query = query.where(Report.reporter_user_id == user.id)
+    return query

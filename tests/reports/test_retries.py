@@ -1,0 +1,86 @@
+"""Retries from weak networks: a keyed write files one report and answers the same every time."""
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from app.core.idempotency import IdempotencyKey
+from app.extensions import db
+from app.reports.models import Report
+from tests.concurrency import parallel
+from tests.reports.conftest import REPORTS, report_body
+
+
+def count_reports() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(Report.id)))
+
+
+def test_retry_with_idempotency_key_returns_the_first_answer(client, worker_headers):
+    headers = {**worker_headers, "Idempotency-Key": str(uuid.uuid4())}
+    first = client.post(REPORTS, json=report_body(), headers=headers)
+    again = client.post(REPORTS, json=report_body(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert count_reports() == 1
+
+
+def test_retry_with_client_uuid_alone_files_once(client, worker_headers):
+    body = report_body(client_uuid=str(uuid.uuid4()))
+    first = client.post(REPORTS, json=body, headers=worker_headers)
+    # Key order differs on the retry; the request is still the same.
+    again = client.post(REPORTS, json=dict(reversed(body.items())), headers=worker_headers)
+    assert again.status_code == 201 and again.json == first.json
+    assert count_reports() == 1
+
+
+def test_same_key_with_another_body_is_409_naming_the_key(client, worker_headers):
+    headers = {**worker_headers, "Idempotency-Key": "key-1"}
+    assert client.post(REPORTS, json=report_body(), headers=headers).status_code == 201
+    other = client.post(REPORTS, json=report_body(description="另一件事"), headers=headers)
+    assert other.status_code == 409
+    assert "Idempotency-Key" in other.json["errors"]["headers"]
+    body = report_body(client_uuid="phone-7")
+    assert client.post(REPORTS, json=body, headers=worker_headers).status_code == 201
+    changed = client.post(REPORTS, json={**body, "description": "改了"}, headers=worker_headers)
+    assert changed.status_code == 409 and "client_uuid" in changed.json["errors"]["json"]
+    assert count_reports() == 2
+
+
+def test_keys_belong_to_their_user(client, worker_headers, make_user, auth):
+    other_worker = auth(make_user("grid_worker", ["G1"]))
+    for headers in (worker_headers, other_worker):
+        response = client.post(
+            REPORTS, json=report_body(), headers={**headers, "Idempotency-Key": "k"}
+        )
+        assert response.status_code == 201
+    assert count_reports() == 2
+
+
+def test_client_uuid_used_under_another_key_is_409_naming_the_report(client, worker_headers):
+    body = report_body(client_uuid="phone-8")
+    first = client.post(REPORTS, json=body, headers={**worker_headers, "Idempotency-Key": "a"})
+    second = client.post(REPORTS, json=body, headers={**worker_headers, "Idempotency-Key": "b"})
+    assert second.status_code == 409
+    assert str(first.json["id"]) in second.json["errors"]["json"]["client_uuid"][0]
+    assert count_reports() == 1
+
+
+@pytest.mark.parametrize("keyed_by", ["header", "client_uuid"])
+def test_five_identical_requests_at_once_file_one_report(app, worker_headers, keyed_by):
+    key = str(uuid.uuid4())
+    if keyed_by == "header":
+        body, headers = report_body(), {**worker_headers, "Idempotency-Key": key}
+    else:
+        body, headers = report_body(client_uuid=key), worker_headers
+
+    responses = parallel(app, [lambda c: c.post(REPORTS, json=body, headers=headers)] * 5)
+
+    assert [r.status_code for r in responses] == [201] * 5
+    assert len({r.get_data() for r in responses}) == 1  # the very same answer, byte for byte
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 4
+    assert count_reports() == 1
+    assert db.session.scalar(select(func.count(IdempotencyKey.id))) == 1
