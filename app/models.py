@@ -4,6 +4,7 @@ from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
 from app.photos.models import Photo
+from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent
 from app.units.models import Unit
 
@@ -12,6 +13,7 @@ __all__ = [
     "AuthToken",
     "Category",
     "Photo",
+    "QrSite",
     "Report",
     "ReportEvent",
     "Unit",
