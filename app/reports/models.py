@@ -106,7 +106,6 @@ class Report(Base):
     # Optimistic locking: a stale writer's UPDATE matches no row and fails (see workflow).
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-
     # QR channel (issue 3): the scanned site, and where the phone said it was, kept beside the
     # site's location; a phone far from the site is flagged for the cleaner.
     qr_site_id: Mapped[int | None] = mapped_column(ForeignKey("qr_sites.id"), index=True)
