@@ -17,9 +17,15 @@ log = logging.getLogger("app.errors")
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Limits live on the views (app.public.limits) and read their values from the config; storage
-# comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429.
+# comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
+# away, counting falls back to memory: a resident's report matters more than exact limits.
 limiter = Limiter(
-    get_remote_address, headers_enabled=True, retry_after="delta-seconds", strategy="fixed-window"
+    get_remote_address,
+    headers_enabled=True,
+    retry_after="delta-seconds",
+    strategy="fixed-window",
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
 )
 
 

@@ -225,3 +225,22 @@ def test_at_most_three_photos(client, code):
     response = post_with_photos(client, code, *[upload(photo()) for _ in range(4)])
     assert response.status_code == 422 and "photos" in response.json["errors"]["form"]
     assert counts() == (0, 0)
+
+
+def test_a_twin_that_won_the_race_is_returned_not_duplicated(client, code, monkeypatch):
+    """Two sends of one form at once: the loser's insert fails on client_uuid and replays."""
+    from app.public import intake
+
+    body = {"site_code": code, "description": "有事", "client_uuid": "r" * 20}
+    first = client.post(URL, json=body).json
+    real_replay = intake._replay
+    calls = []
+
+    def blind_first_look(sub, description):
+        calls.append(sub.client_uuid)
+        return None if len(calls) == 1 else real_replay(sub, description)
+
+    monkeypatch.setattr(intake, "_replay", blind_first_look)
+    second = client.post(URL, json=body)
+    assert second.status_code == 201 and second.json == first and len(calls) == 2
+    assert counts() == (1, 0)

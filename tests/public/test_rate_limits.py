@@ -69,3 +69,27 @@ def test_one_request_counts_once(client, code, app):
     app.config["RATE_LIMIT_REPORTS_PER_ADDRESS"] = "1 per minute"
     assert client.post(URL, json={"site_code": code, "description": "有事"}).status_code == 201
     assert client.post(URL, json={"site_code": code, "description": "有事"}).status_code == 429
+
+
+def test_behind_a_proxy_each_client_has_its_own_budget(database_url, code):
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import base_config
+
+    db.session.close()  # SQLite: leave the write lock to the second app
+    proxied = create_app(
+        {
+            **base_config(database_url),
+            "TRUSTED_PROXY_COUNT": 1,
+            "RATE_LIMIT_REPORTS_PER_ADDRESS": "1 per minute",
+        }
+    )
+    client = proxied.test_client()
+
+    def post(address: str) -> int:
+        body = {"site_code": code, "description": "有事"}
+        return client.post(URL, json=body, headers={"X-Forwarded-For": address}).status_code
+
+    assert [post("1.1.1.1"), post("1.1.1.1"), post("2.2.2.2")] == [201, 429, 201]
+    with proxied.app_context():
+        db.engine.dispose()
