@@ -226,6 +226,7 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
     else:
         (lon, lat), source, accuracy = exif, "photo_exif", None
     distance = haversine_m(lon, lat, *position) if site is not None and position else None
+    distance = round(distance, 1) if distance is not None else None
     far = distance is not None and distance > current_app.config["QR_FAR_FROM_SITE_METERS"]
 
     created = create_report(
@@ -240,7 +241,12 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
             category_code=sub.category_code or None,
             reporter_phone=phone,
             client_uuid=sub.client_uuid or None,
-            payload={"qr_site_id": site.id if site else None, "far_from_site": far},
+            # The cleaner sees these on the created event of the timeline.
+            payload={
+                "qr_site_id": site.id if site else None,
+                "far_from_site": far,
+                "device_distance_m": distance,
+            },
         )
     )
     report = created.report
@@ -248,7 +254,7 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
     if position is not None:
         report.device_location = point(*position)
         report.device_accuracy_m = sub.accuracy_m
-        report.device_distance_m = round(distance, 1) if distance is not None else None
+        report.device_distance_m = distance
         report.far_from_site = far if site is not None else None
     tracking_key = created.tracking_key
     if sub.client_uuid:

@@ -56,6 +56,7 @@ def test_a_phone_far_from_the_site_is_kept_and_flagged(client, site, code):
         select(ReportEvent).where(ReportEvent.report_id == stored.id)
     ).one()
     assert created.payload["far_from_site"] is True
+    assert created.payload["device_distance_m"] == stored.device_distance_m
 
 
 def test_a_phone_near_the_site_is_not_flagged(client, site, code):

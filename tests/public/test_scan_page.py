@@ -156,3 +156,16 @@ def test_a_broken_position_from_the_script_is_dropped_not_shown(client, site, co
     assert response.status_code == 303
     stored = db.session.scalars(select(Report)).one()
     assert stored.device_location is None and stored.location_source == "qr_site"
+
+
+def test_a_body_too_big_to_read_gets_413_in_both_forms(client, code, monkeypatch):
+    from app.public import pages
+
+    monkeypatch.setattr(pages, "MAX_FORM_BYTES", 1000)
+    data = {"description": "有事", "photos": [upload(bytes(5000), "a.jpg")]}
+    page = client.post(f"/s/{code}", data=data, content_type="multipart/form-data")
+    assert page.status_code == 413 and "上传的内容太大" in page.get_data(as_text=True)
+    data = {"site_code": code, **data, "photos": [upload(bytes(5000), "a.jpg")]}
+    api = client.post("/api/v1/public/reports", data=data, content_type="multipart/form-data")
+    assert api.status_code == 413 and api.json["code"] == 413
+    assert counts() == (0, 0)
