@@ -5,13 +5,14 @@ from typing import Any
 
 from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import models  # noqa: F401  (every table on the metadata)
 from app.config import Config, check_production_safety, from_environment
 from app.core.database import configure_sqlite_engine, database_uri, engine_options
 from app.core.errors import register_error_handlers
 from app.core.request_log import configure_logging
-from app.extensions import Api, db, migrate
+from app.extensions import Api, db, limiter, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -22,18 +23,21 @@ def _blueprints():
     from app.accounts.routes import users_blp as users
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
+    from app.public.api import public_blp, track_blp
+    from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
     from app.units.routes import blp as units
 
-    return (auth, users, areas, units, categories, reports)
+    return (auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp)
 
 
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.demo.cli import demo_cli
+    from app.qr_sites.cli import qr_sites_cli
 
-    return (users_cli, areas_cli, demo_cli)
+    return (users_cli, areas_cli, demo_cli, qr_sites_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -49,6 +53,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(uri, app.config)
 
     configure_logging(app)
+    # Posters need a font that draws Chinese: a missing one stops the start, not the printer.
+    from app.qr_sites.posters import check_font
+
+    check_font(app)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # Rate limits count per client: behind a proxy the client is in X-Forwarded-For.
+        hops = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     with app.app_context():
@@ -64,6 +76,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.core.health import blp as health
 
     app.register_blueprint(health)
+
+    from app.public.pages import limit_form_size, pages
+
+    # Before the limiter's own hook, which reads the form to find the site code.
+    app.before_request(limit_form_size)
+    limiter.init_app(app)
+    app.register_blueprint(pages)
 
     @app.get("/api/v1/docs-assets/<path:filename>")
     def docs_assets(filename: str):

@@ -26,6 +26,20 @@ class Config:
     PHOTO_STORAGE_DIR = ""
     # Empty means the first CJK font found among the Debian defaults (qr.fonts).
     CJK_FONT_PATH = ""
+
+    # QR channel (issue 3). A phone this far from the scanned site is flagged for the cleaner.
+    QR_FAR_FROM_SITE_METERS = 1000.0
+    # Public endpoints, limited per client address and per site code ("N per minute;M per day").
+    # Many phones share one carrier address (CGNAT), so per-address limits stay generous.
+    RATELIMIT_ENABLED = True
+    # memory:// is per process; with several app servers use redis://host:6379/0.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATE_LIMIT_REPORTS_PER_ADDRESS = "10 per minute;200 per day"
+    RATE_LIMIT_REPORTS_PER_CODE = "30 per hour"
+    RATE_LIMIT_PAGES_PER_ADDRESS = "60 per minute"
+    RATE_LIMIT_TRACKING_WRITES_PER_ADDRESS = "10 per minute"
+    # Reverse proxies in front of the app whose X-Forwarded-For can be trusted (0: none).
+    TRUSTED_PROXY_COUNT = 0
     # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
     REOPEN_LIMIT = 2
 

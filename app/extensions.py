@@ -4,6 +4,8 @@ import logging
 from typing import Any
 
 import flask_smorest
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException
@@ -14,6 +16,17 @@ log = logging.getLogger("app.errors")
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Limits live on the views (app.public.limits) and read their values from the config; storage
+# comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
+# away, counting falls back to memory: a resident's report matters more than exact limits.
+limiter = Limiter(
+    get_remote_address,
+    headers_enabled=True,
+    retry_after="delta-seconds",
+    strategy="fixed-window",
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+)
 
 
 def _flatten(errors: Any, prefix: str = "") -> list[str]:

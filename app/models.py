@@ -5,6 +5,7 @@ from app.areas.models import Area
 from app.categories.models import Category
 from app.core.idempotency import IdempotencyKey
 from app.photos.models import Photo
+from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
 from app.units.models import Unit
 
@@ -14,6 +15,7 @@ __all__ = [
     "Category",
     "IdempotencyKey",
     "Photo",
+    "QrSite",
     "Report",
     "ReportEvent",
     "ReportParty",

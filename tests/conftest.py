@@ -40,6 +40,11 @@ def base_config(url: str) -> dict:
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 1024,
         "SECRET_KEY": "test-secret",
+        # The limiter stays on, but no test is held back by accident; tests of 429 lower these.
+        "RATE_LIMIT_REPORTS_PER_ADDRESS": "10000 per minute",
+        "RATE_LIMIT_REPORTS_PER_CODE": "10000 per minute",
+        "RATE_LIMIT_PAGES_PER_ADDRESS": "10000 per minute",
+        "RATE_LIMIT_TRACKING_WRITES_PER_ADDRESS": "10000 per minute",
     }
 
 

@@ -4,8 +4,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.demo.load import DEMO_PASSWORD, DEMO_USERS, load_demo
+from app.demo.load import DEMO_PASSWORD, DEMO_USERS, first_demo_site, load_demo
 from app.extensions import db
+from app.qr_sites.service import site_code
 
 demo_cli = AppGroup("demo", help="Demo data (synthetic polygons; demo-only passwords).")
 
@@ -26,6 +27,10 @@ def urls(base):
     click.echo(f"  Jiefen 解纷 is running at {base}")
     click.echo(f"  API docs (try it out):  {base}/api/v1/docs")
     click.echo(f"  OpenAPI document:       {base}/api/v1/openapi.json")
+    site = first_demo_site()
+    if site is not None:
+        click.echo(f"  Scan-to-report page:    {base}/s/{site_code(site)}  ({site.name})")
+        click.echo(f"  Follow a report:        {base}/t")
     for line in current_app.config.get("DEMO_EXTRA_URLS", []):
         click.echo(f"  {line}".replace("{base}", base))
     click.echo(f"  Demo logins (demo only, password for all: {DEMO_PASSWORD}):")

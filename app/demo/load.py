@@ -9,8 +9,10 @@ from app.accounts.service import create_user
 from app.areas.importer import import_feature_collection
 from app.areas.models import Area
 from app.categories.seed import seed_categories
-from app.demo.geography import DISTRICT_CODE, naxi_feature_collection
+from app.demo.geography import CENTRE, DISTRICT_CODE, naxi_feature_collection
 from app.extensions import db
+from app.qr_sites.models import QrSite
+from app.qr_sites.service import create_site, same_place
 from app.units.models import Unit
 
 # Demo only: these passwords are printed by `make run` and written in the README.
@@ -38,6 +40,36 @@ DEMO_USERS = (
     DemoUser("responder", "responder", "510503001", unit_code_for("510503001"), "安富街道处置员"),
     DemoUser("gridworker", "grid_worker", "510503001", None, "安富街道网格员"),
 )
+
+
+# A few codes around the centre of 安富街道 (name, kind, metres east and north of CENTRE).
+DEMO_QR_SITES = (
+    ("幸福里小区3号楼", "building", 120, 60),
+    ("安富农贸市场东门", "market", -160, 110),
+    ("永宁路公交站", "bus_stop", 220, -140),
+)
+
+
+def _offset(east_m: float, north_m: float) -> tuple[float, float]:
+    # Near enough for a few hundred metres at this latitude.
+    return CENTRE[0] + east_m / 97_600, CENTRE[1] + north_m / 111_320
+
+
+def _qr_sites() -> int:
+    added = 0
+    for name, kind, east, north in DEMO_QR_SITES:
+        lon, lat = _offset(east, north)
+        if same_place(name, lon, lat) is None:
+            create_site(name, lon, lat, kind=kind)
+            added += 1
+    return added
+
+
+def first_demo_site() -> QrSite | None:
+    names = [name for name, *_ in DEMO_QR_SITES]
+    return db.session.scalars(
+        select(QrSite).where(QrSite.name.in_(names), QrSite.active.is_(True)).order_by(QrSite.id)
+    ).first()
 
 
 def _units_for(areas: list[Area]) -> int:
@@ -82,4 +114,5 @@ def load_demo() -> dict[str, int]:
         "areas_created": result.created,
         "units": units,
         "users": users,
+        "qr_sites": _qr_sites(),
     }

@@ -111,6 +111,14 @@ class Report(Base):
     # Optimistic locking: a stale writer's UPDATE matches no row and fails (see workflow).
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # QR channel (issue 3): the scanned site, and where the phone said it was, kept beside the
+    # site's location; a phone far from the site is flagged for the cleaner.
+    qr_site_id: Mapped[int | None] = mapped_column(ForeignKey("qr_sites.id"), index=True)
+    device_location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    device_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    device_distance_m: Mapped[float | None] = mapped_column(Float)
+    far_from_site: Mapped[bool | None] = mapped_column(Boolean)
+
     __mapper_args__ = {"version_id_col": version}
 
     events: Mapped[list["ReportEvent"]] = relationship(

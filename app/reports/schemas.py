@@ -69,6 +69,14 @@ class ReportSchema(Schema):
     unit_code = ma.fields.String(allow_none=True)
     in_coverage = ma.fields.Boolean()
     snapped_m = ma.fields.Float(allow_none=True)
+    qr_site_id = ma.fields.Integer(allow_none=True, metadata={"description": "the scanned QR site"})
+    device_location = GeoJSONGeometry(
+        allow_none=True, metadata={"description": "where the phone said it was (QR reports)"}
+    )
+    device_distance_m = ma.fields.Float(allow_none=True)
+    far_from_site = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "the phone was far from the scanned site"}
+    )
     tier = ma.fields.String(allow_none=True)
     accept_due_at = ShanghaiDateTime(allow_none=True)
     due_at = ShanghaiDateTime(allow_none=True)

@@ -59,7 +59,7 @@ def test_centre_routes_to_anfu_and_every_grid_point_routes_to_its_own_town(demo)
 
 def test_demo_load_is_repeatable_and_has_one_user_per_role(demo):
     again = load_demo()
-    assert again == {"categories": 0, "areas_created": 0, "units": 0, "users": 0}
+    assert again == {"categories": 0, "areas_created": 0, "units": 0, "users": 0, "qr_sites": 0}
     assert {u.role for u in DEMO_USERS} == {
         "admin",
         "supervisor",
@@ -71,3 +71,15 @@ def test_demo_load_is_repeatable_and_has_one_user_per_role(demo):
 
 def test_generated_collection_says_it_is_synthetic():
     assert naxi_feature_collection()["synthetic"] is True
+
+
+def test_demo_qr_sites_are_in_anfu_and_demo_urls_prints_one(app, demo):
+    from app.demo.load import DEMO_QR_SITES, first_demo_site
+    from app.qr_sites.service import site_code
+
+    assert demo["qr_sites"] == len(DEMO_QR_SITES)
+    site = first_demo_site()
+    assert site.subdistrict_code == "510503001"
+    output = app.test_cli_runner().invoke(args=["demo", "urls", "--base", "http://h:1"]).output
+    assert f"http://h:1/s/{site_code(site)}" in output
+    assert app.test_client().get(f"/s/{site_code(site)}").status_code == 200

@@ -1,7 +1,7 @@
 """Grid workers: parties of a report, idempotency keys
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 08:37:41.896956
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The resident's side: the scan-to-report page, the public intake API, tracking and rating."""
