@@ -22,17 +22,28 @@ def _blueprints():
     from app.accounts.routes import users_blp as users
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
+    from app.triage.routes import queue_blp as queue
+    from app.triage.routes import rules_blp as triage_rules
+    from app.triage.routes import triage_blp as triage
     from app.units.routes import blp as units
 
-    return (auth, users, areas, units, categories)
+    return (auth, users, areas, units, categories, queue, triage, triage_rules)
 
 
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.demo.cli import demo_cli
+    from app.triage.cli import triage_cli
 
-    return (users_cli, areas_cli, demo_cli)
+    return (users_cli, areas_cli, demo_cli, triage_cli)
+
+
+def _hooks() -> None:
+    """Seams other packages plug into (each registers once, however many apps are made)."""
+    from app.triage.suggestions import register as register_suggestions
+
+    register_suggestions()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -68,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def docs_assets(filename: str):
         return send_from_directory(str(swagger_ui_path), filename)
 
+    _hooks()
     for group in _cli_groups():
         app.cli.add_command(group)
     return app

@@ -5,6 +5,7 @@ from app.areas.models import Area
 from app.categories.models import Category
 from app.photos.models import Photo
 from app.reports.models import Report, ReportEvent
+from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "Photo",
     "Report",
     "ReportEvent",
+    "ReportSuggestion",
+    "TriageRule",
     "Unit",
     "User",
     "UserArea",

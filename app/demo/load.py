@@ -11,6 +11,7 @@ from app.areas.models import Area
 from app.categories.seed import seed_categories
 from app.demo.geography import DISTRICT_CODE, naxi_feature_collection
 from app.extensions import db
+from app.triage.seed import seed_rules
 from app.units.models import Unit
 
 # Demo only: these passwords are printed by `make run` and written in the README.
@@ -61,6 +62,7 @@ def _units_for(areas: list[Area]) -> int:
 
 def load_demo() -> dict[str, int]:
     seeded = seed_categories()
+    rules = seed_rules()
     result = import_feature_collection(naxi_feature_collection())
     areas = list(db.session.scalars(select(Area).order_by(Area.path)))
     units = _units_for(areas)
@@ -79,6 +81,7 @@ def load_demo() -> dict[str, int]:
             users += 1
     return {
         "categories": seeded,
+        "triage_rules": rules,
         "areas_created": result.created,
         "units": units,
         "users": users,
