@@ -62,7 +62,7 @@ def _units_for(areas: list[Area]) -> int:
 
 def load_demo() -> dict[str, int]:
     seeded = seed_categories()
-    rules = seed_rules()
+    seed_rules()
     result = import_feature_collection(naxi_feature_collection())
     areas = list(db.session.scalars(select(Area).order_by(Area.path)))
     units = _units_for(areas)
@@ -81,7 +81,6 @@ def load_demo() -> dict[str, int]:
             users += 1
     return {
         "categories": seeded,
-        "triage_rules": rules,
         "areas_created": result.created,
         "units": units,
         "users": users,

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,11 @@ def rule_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    rule: TriageRule
+    rule: Any  # a TriageRule or a row with its columns
     reason: str
 
 
-def matches(rule: TriageRule, text: str, counted: Quantities) -> Match | None:
+def matches(rule: Any, text: str, counted: Quantities) -> Match | None:
     """Whether one rule fires on the (normalised) text, and why, in words a cleaner reads."""
     if rule.match == "keyword":
         word = rule_text(rule.pattern)
@@ -47,16 +48,18 @@ def matches(rule: TriageRule, text: str, counted: Quantities) -> Match | None:
 
 @dataclass
 class RuleSet:
-    category_rules: list[TriageRule]
-    risk_rules: list[TriageRule]
+    category_rules: Sequence[Any]
+    risk_rules: Sequence[Any]
 
     @classmethod
     def load(cls) -> "RuleSet":
-        rules = list(
-            db.session.scalars(
-                select(TriageRule).where(TriageRule.active.is_(True)).order_by(TriageRule.id)
-            )
-        )
+        # Plain rows, not entities: this runs for every report that arrives.
+        columns = (TriageRule.kind, TriageRule.match, TriageRule.pattern, TriageRule.target)
+        rules = db.session.execute(
+            select(*columns, TriageRule.weight)
+            .where(TriageRule.active.is_(True))
+            .order_by(TriageRule.id)
+        ).all()
         return cls(
             [r for r in rules if r.kind == "category"], [r for r in rules if r.kind == "risk"]
         )

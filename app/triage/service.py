@@ -15,7 +15,7 @@ from app.reports.access import can_see, report_for
 from app.reports.events import record_event
 from app.reports.models import RISK_LEVELS, Report
 from app.triage.claims import clear_claim, take_claim
-from app.triage.suggestions import SURVIVOR_STATES
+from app.triage.suggestions import SURVIVOR_STATES, carry_risk
 from app.units.models import Unit
 from app.workflow.hooks import after_dispatch
 from app.workflow.service import take_step
@@ -220,6 +220,7 @@ def _merge(report: Report, actor: User, decision: Decision) -> None:
     )
     if decision.reason:
         record_event(report, "triage_note", actor=actor, reason=decision.reason)
+    carry_risk(survivor, report)
     # Reports merged into this one follow it to its survivor, so nobody points at a merged one.
     followers = db.session.scalars(
         select(Report).where(Report.duplicate_of == report.id).order_by(Report.id)

@@ -77,8 +77,21 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
     minimum = float(config["DUPLICATE_MIN_SCORE"])
     here = to_shapely(report.location)
+    # Columns, not entities: a busy estate can have dozens of reports in the window.
+    site_column = getattr(Report, "qr_site_id", None)
+    columns = [
+        Report.id,
+        Report.description,
+        Report.location,
+        Report.category_code,
+        Report.status,
+        Report.duplicate_of,
+        Report.reporter_phone,
+        ReportSuggestion.suggested_category_code,
+        *([site_column] if site_column is not None else []),
+    ]
     query = (
-        select(Report, ReportSuggestion.suggested_category_code)
+        select(*columns)
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
             in_bbox(Report.location, Report.id, *bbox_around(here.x, here.y, radius)),
@@ -91,14 +104,14 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
     mine = fingerprint(report.description)
     site = getattr(report, "qr_site_id", None)
     best: dict[int, Candidate] = {}
-    for other, suggested in db.session.execute(query):
+    for other in db.session.execute(query):
         there = to_shapely(other.location)
         distance = haversine_m(here.x, here.y, there.x, there.y)
         if distance > radius:
             continue
         score = duplicate_score(
             similarity_of(mine, fingerprint(other.description)),
-            category_affinity(category_code, other.category_code or suggested),
+            category_affinity(category_code, other.category_code or other.suggested_category_code),
             site is not None and getattr(other, "qr_site_id", None) == site,
             bool(report.reporter_phone) and other.reporter_phone == report.reporter_phone,
             distance,
@@ -210,6 +223,24 @@ def register() -> None:
 
     if on_report_created not in AFTER_CREATE:
         AFTER_CREATE.append(on_report_created)
+
+
+def carry_risk(survivor: Report, merged: Report) -> None:
+    """A merged report's urgency passes to its survivor while that one still waits in the queue."""
+    if survivor.status != "received":
+        return
+    ours = db.session.get(ReportSuggestion, survivor.id)
+    theirs = db.session.get(ReportSuggestion, merged.id)
+    if ours is None or theirs is None:
+        return
+    level, reasons = theirs.suggested_risk, list(theirs.risk_reasons or [])
+    if merged.risk_level and RISK_RANK[merged.risk_level] > RISK_RANK[level]:
+        level, reasons = merged.risk_level, ["清洗员定级"]
+    if RISK_RANK[level] <= ours.risk_rank:
+        return
+    ours.suggested_risk, ours.risk_rank = level, RISK_RANK[level]
+    carried = [f"{merged.tracking_no}：{reason}" for reason in reasons]
+    ours.risk_reasons = [*(ours.risk_reasons or []), *carried]
 
 
 def ensure_fresh(reports: Iterable[Report]) -> dict[int, ReportSuggestion]:

@@ -171,3 +171,21 @@ def test_a_cleaner_sees_only_the_queue_of_their_areas(file_report, make_user, cl
     assert listed == {in_s2.id, outside.id} and in_s1.id not in listed
     claimed = client.post("/api/v1/queue/claim", json={"limit": 10}, headers=auth(s2_cleaner))
     assert {i["report"]["id"] for i in claimed.json["items"]} == {in_s2.id, outside.id}
+
+
+def test_queue_pages_cover_everything_once_in_order(file_report, cleaner, client, auth):
+    with frozen_at(T0) as clock:
+        for text in ("楼道堆物", "有人打架", "噪音", "有人跳楼", "漏水", "工地欠薪"):
+            file_report(text)
+            clock.advance(timedelta(minutes=1))
+    headers, seen, cursor = auth(cleaner), [], None
+    while True:
+        query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/queue", query_string=query, headers=headers).json
+        seen += [i["report"]["description"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["有人跳楼", "有人打架", "工地欠薪", "楼道堆物", "噪音", "漏水"]
+    bad = client.get("/api/v1/queue?cursor=WzFd", headers=headers)
+    assert bad.status_code == 422 and "cursor" in bad.json["errors"]["query"]

@@ -230,3 +230,16 @@ def test_only_cleaners_in_scope_triage(file_report, triage, make_user, auth):
     moved = triage(s2.id, {**DISPATCH, "unit_code": "unit-S1", "reason": "x"}, headers=s2_cleaner)
     assert moved.status_code == 403 and fresh(s2.id).status == "received"
     assert INSIDE_G1
+
+
+def test_merging_an_urgent_report_lifts_its_survivor_in_the_queue(
+    file_report, triage, client, auth, cleaner
+):
+    old, other = file_report("阳光花园门口有人吵架"), file_report("楼道堆物")
+    urgent = file_report("阳光花园门口有人吵架，现在拿刀了")
+    assert triage(urgent.id, {"action": "merge", "duplicate_of": old.id}).status_code == 200
+    items = client.get("/api/v1/queue", headers=auth(cleaner)).json["items"]
+    assert [i["report"]["id"] for i in items] == [old.id, other.id]
+    lifted = items[0]["suggestions"]
+    assert lifted["risk_level"] == "critical"
+    assert f"{urgent.tracking_no}：「拿刀」→紧急" in lifted["risk_reasons"]
