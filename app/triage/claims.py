@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from app.accounts.models import User
-from app.core.clock import now
+from app.core.clock import in_shanghai, now
 from app.core.errors import Conflict, InvalidTransition
 from app.extensions import db
 from app.reports.access import report_for, visible_clause
@@ -94,7 +94,7 @@ def take_claim(report: Report, user: User) -> None:
         name = (holder.display_name or holder.username) if holder else "another cleaner"
         raise Conflict(
             f"report {report.id} is being handled by {name} until "
-            f"{report.claim_expires_at:%H:%M:%S} UTC; pick another one"
+            f"{in_shanghai(report.claim_expires_at):%H:%M} (Shanghai); pick another one"
         )
     report.claimed_by_user_id, report.claim_expires_at = user.id, at + lease()
 

@@ -1,6 +1,7 @@
 """Pre-sorting a report as it arrives: duplicates, category, risk, junk (routing is read live)."""
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
 from app.triage.similarity import fingerprint, similarity_of
 
+log = logging.getLogger(__name__)
+UNSORTED = "自动建议暂不可用，请人工判断"
 # A report may be merged into one in these states: the matter is still being handled.
 SURVIVOR_STATES = ("received", "needs_info", "dispatched", "accepted", "in_progress", "resolved")
 MAX_DUPLICATES = 5
@@ -213,9 +216,16 @@ def compute(report: Report, rules: RuleSet | None = None) -> ReportSuggestion:
 
 
 def on_report_created(report: Report) -> None:
-    """The AFTER_CREATE hook: every channel's report is pre-sorted as it arrives."""
-    db.session.add(compute(report))
-    db.session.flush()
+    """The AFTER_CREATE hook: every channel's report is pre-sorted as it arrives.
+
+    Pre-sorting must never cost a resident their report: if it fails (a rule an admin wrote
+    badly), the report is stored without suggestions and the queue shows it as unsorted.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(compute(report))
+    except Exception:
+        log.exception("suggestions failed for report %s; it is queued unsorted", report.id)
 
 
 def register() -> None:
@@ -264,19 +274,38 @@ def ensure_fresh(reports: Iterable[Report]) -> dict[int, ReportSuggestion]:
         ):
             continue
         rules = rules or RuleSet.load()
-        stored[report.id] = _store(compute(report, rules))
+        stored[report.id] = _recompute(report, rules)
     return stored
 
 
-def _store(suggestion: ReportSuggestion) -> ReportSuggestion:
-    """Insert or update; two readers filling the same gap at once keep the first one's row."""
+def _recompute(report: Report, rules: RuleSet) -> ReportSuggestion:
+    """Compute and store in a savepoint: a failure or a race leaves the transaction usable."""
     try:
         with db.session.begin_nested():
+            suggestion = compute(report, rules)
             db.session.add(suggestion)
+        return suggestion
     except IntegrityError:
-        existing = db.session.get(ReportSuggestion, suggestion.report_id, populate_existing=True)
-        return existing if existing is not None else suggestion
-    return suggestion
+        pass  # another reader stored it first: theirs is as good as ours
+    except Exception:
+        log.exception("suggestions failed for report %s; shown unsorted", report.id)
+    existing = db.session.get(ReportSuggestion, report.id, populate_existing=True)
+    return existing if existing is not None else unsorted(report)
+
+
+def unsorted(report: Report) -> ReportSuggestion:
+    """A stand-in (never stored) when suggestions cannot be computed: a person must look."""
+    return ReportSuggestion(
+        report_id=report.id,
+        duplicates=[],
+        category_reasons=[],
+        suggested_risk="medium",
+        risk_rank=RISK_RANK["medium"],
+        risk_reasons=[UNSORTED],
+        junk_score=0.0,
+        junk_reasons=[],
+        computed_at=now(),
+    )
 
 
 def refresh_text_suggestions() -> int:

@@ -183,3 +183,19 @@ def test_seeding_rules_twice_adds_nothing(app):
     count = db.session.scalar(select(db.func.count(TriageRule.id)))
     assert count > 100
     assert seed_rules() == 0
+
+
+def test_a_broken_rule_never_costs_a_report_and_the_queue_still_answers(
+    file_report, client, auth, cleaner
+):
+    # A rule written straight into the table, past the API's check (an old import, say).
+    db.session.add(TriageRule(kind="risk", match="regex", pattern="(unclosed", target="high"))
+    db.session.commit()
+    report = file_report("楼上装修噪音太大")
+    assert db.session.get(Report, report.id).status == "received"
+    assert suggestion(report) is None
+    response = client.get("/api/v1/queue", headers=auth(cleaner))
+    assert response.status_code == 200
+    item = response.json["items"][0]
+    assert item["report"]["id"] == report.id
+    assert item["suggestions"]["risk_reasons"] == ["自动建议暂不可用，请人工判断"]
