@@ -26,9 +26,15 @@ def _blueprints():
     from app.public.api import public_blp, track_blp
     from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
+    from app.triage.routes import queue_blp as queue
+    from app.triage.routes import rules_blp as triage_rules
+    from app.triage.routes import triage_blp as triage
     from app.units.routes import blp as units
 
-    return (auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp)
+    return (
+        auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
+        queue, triage, triage_rules,
+    )  # fmt: skip
 
 
 def _cli_groups():
@@ -36,8 +42,16 @@ def _cli_groups():
     from app.areas.cli import areas_cli
     from app.demo.cli import demo_cli
     from app.qr_sites.cli import qr_sites_cli
+    from app.triage.cli import triage_cli
 
-    return (users_cli, areas_cli, demo_cli, qr_sites_cli)
+    return (users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli)
+
+
+def _hooks() -> None:
+    """Seams other packages plug into (each registers once, however many apps are made)."""
+    from app.triage.suggestions import register as register_suggestions
+
+    register_suggestions()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -88,6 +102,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def docs_assets(filename: str):
         return send_from_directory(str(swagger_ui_path), filename)
 
+    _hooks()
     for group in _cli_groups():
         app.cli.add_command(group)
     return app

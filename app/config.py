@@ -43,6 +43,13 @@ class Config:
     # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
     REOPEN_LIMIT = 2
 
+    # The cleaner's queue: how long a claim lasts, and where duplicates are looked for.
+    QUEUE_LEASE_SECONDS = 600
+    DUPLICATE_RADIUS_M = 300.0
+    DUPLICATE_WINDOW_DAYS = 7.0
+    # Candidates scoring below this (0…1) are not shown as possible duplicates.
+    DUPLICATE_MIN_SCORE = 0.32
+
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
     # A spent refresh token sent again within this many seconds is a duplicate request (refused

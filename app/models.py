@@ -7,6 +7,7 @@ from app.core.idempotency import IdempotencyKey
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
+from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Report",
     "ReportEvent",
     "ReportParty",
+    "ReportSuggestion",
+    "TriageRule",
     "Unit",
     "User",
     "UserArea",

@@ -15,6 +15,7 @@ from app.accounts.tokens import issue_pair
 from app.areas.importer import import_feature_collection
 from app.categories.seed import seed_categories
 from app.extensions import db
+from app.triage.seed import seed_rules
 from app.units.service import create_unit
 from tests.geometry import TEST_AREAS
 
@@ -133,6 +134,7 @@ def app(database_url):
     with app.app_context():
         _empty_tables()
         seed_categories()
+        seed_rules()
         db.session.commit()
         yield app
         db.session.rollback()

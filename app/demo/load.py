@@ -13,6 +13,7 @@ from app.demo.geography import CENTRE, DISTRICT_CODE, naxi_feature_collection
 from app.extensions import db
 from app.qr_sites.models import QrSite
 from app.qr_sites.service import create_site, same_place
+from app.triage.seed import seed_rules
 from app.units.models import Unit
 
 # Demo only: these passwords are printed by `make run` and written in the README.
@@ -93,6 +94,7 @@ def _units_for(areas: list[Area]) -> int:
 
 def load_demo() -> dict[str, int]:
     seeded = seed_categories()
+    seed_rules()
     result = import_feature_collection(naxi_feature_collection())
     areas = list(db.session.scalars(select(Area).order_by(Area.path)))
     units = _units_for(areas)

@@ -1,0 +1,37 @@
+"""`flask triage recompute` and `flask triage seed-rules`."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.reports.models import Report
+from app.triage.rules import RuleSet
+from app.triage.seed import seed_rules
+from app.triage.suggestions import compute
+
+triage_cli = AppGroup("triage", help="The cleaner's queue: suggestions and rules.")
+
+
+@triage_cli.command("recompute")
+def recompute():
+    """Recompute the suggestions of every report waiting for triage (after an import)."""
+    rules = RuleSet.load()
+    reports = db.session.scalars(
+        select(Report).where(Report.status.in_(("received", "needs_info"))).order_by(Report.id)
+    )
+    count = 0
+    for report in reports:
+        db.session.add(compute(report, rules))
+        db.session.flush()
+        count += 1
+    db.session.commit()
+    click.echo(f"suggestions recomputed for {count} reports")
+
+
+@triage_cli.command("seed-rules")
+def seed():
+    """Add the seeded category and risk rules that are missing."""
+    added = seed_rules()
+    db.session.commit()
+    click.echo(f"triage rules: +{added}")

@@ -1,0 +1,172 @@
+"""Reading the queue: one page of waiting reports, each with its suggestions and its claim."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from app.accounts.models import User
+from app.areas.models import Area
+from app.core.clock import now
+from app.core.errors import Invalid
+from app.core.pagination import decode_cursor, encode_cursor
+from app.extensions import db
+from app.reports.models import Report
+from app.triage.claims import RANK, claim_is_active, held_by, queue_query, unclaimed
+from app.triage.models import ReportSuggestion
+from app.triage.suggestions import SURVIVOR_STATES, category_names, ensure_fresh
+from app.units.models import Unit
+
+OUTSIDE_COVERAGE = "不在任何街道辖区内，请指定处置单位"
+SNIPPET = 60
+
+
+@dataclass
+class QueueItem:
+    report: Report
+    claim: dict[str, Any] | None
+    suggestions: dict[str, Any] = field(default_factory=dict)
+
+
+def _after(cursor: str):
+    values = decode_cursor(cursor)
+    try:
+        rank, created, last_id = int(values[0]), datetime.fromisoformat(values[1]), int(values[2])
+    except (IndexError, TypeError, ValueError) as error:
+        raise Invalid.field("cursor", "is not a cursor this service gave out", "query") from error
+    if created.tzinfo is None or len(values) != 3:
+        raise Invalid.field("cursor", "is not a cursor this service gave out", "query")
+    return or_(
+        rank > RANK,
+        and_(rank == RANK, Report.created_at > created),
+        and_(rank == RANK, Report.created_at == created, Report.id > last_id),
+    )
+
+
+def list_queue(
+    user: User,
+    limit: int,
+    cursor: str | None = None,
+    claimed: str = "all",
+    channel: str | None = None,
+) -> tuple[list[QueueItem], str | None]:
+    """A page of the caller's queue, most urgent first; `claimed` is all, mine or free."""
+    at = now()
+    query = queue_query(user).add_columns(RANK)
+    if claimed == "mine":
+        query = query.where(held_by(user, at))
+    elif claimed == "free":
+        query = query.where(unclaimed(at))
+    if channel:
+        query = query.where(Report.channel == channel)
+    if cursor:
+        query = query.where(_after(cursor))
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        report, rank = rows[limit - 1]
+        next_cursor = encode_cursor([rank, report.created_at.isoformat(), report.id])
+    return items_for([r for r, _rank in rows[:limit]], user), next_cursor
+
+
+def items_for(reports: list[Report], user: User) -> list[QueueItem]:
+    """Queue items for these reports: suggestions made fresh, names looked up once per page."""
+    suggestions = ensure_fresh(reports)
+    at = now()
+    duplicate_ids = {d["report_id"] for s in suggestions.values() for d in (s.duplicates or [])}
+    others = _by_id(Report, duplicate_ids)
+    survivors = _by_id(Report, {r.duplicate_of for r in others.values() if r.duplicate_of})
+    area_codes = {r.subdistrict_code for r in reports if r.subdistrict_code}
+    areas = _names(Area, area_codes)
+    unit_codes = {r.unit_code for r in reports if r.unit_code}
+    units = _names(Unit, unit_codes)
+    holders = _by_id(User, {r.claimed_by_user_id for r in reports if claim_is_active(r, at)})
+    names = category_names(s.suggested_category_code for s in suggestions.values())
+    items = []
+    for report in reports:
+        suggestion = suggestions[report.id]
+        items.append(
+            QueueItem(
+                report,
+                _claim(report, user, holders, at),
+                {
+                    "duplicates": _duplicates(report, suggestion, others, survivors),
+                    "category_code": suggestion.suggested_category_code,
+                    "category_name": names.get(suggestion.suggested_category_code or ""),
+                    "category_reasons": suggestion.category_reasons or [],
+                    "risk_level": suggestion.suggested_risk,
+                    "risk_reasons": suggestion.risk_reasons or [],
+                    "junk_score": suggestion.junk_score,
+                    "junk_reasons": suggestion.junk_reasons or [],
+                    "routing": _routing(report, areas, units),
+                    "computed_at": suggestion.computed_at,
+                },
+            )
+        )
+    return items
+
+
+def _names(model, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    query = select(model.code, model.name).where(model.code.in_(codes))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def _by_id(model, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def _claim(report: Report, user: User, holders: dict[int, User], at) -> dict[str, Any] | None:
+    if not claim_is_active(report, at):
+        return None
+    holder = holders.get(report.claimed_by_user_id)
+    return {
+        "user_id": report.claimed_by_user_id,
+        "display_name": (holder.display_name or holder.username) if holder else None,
+        "expires_at": report.claim_expires_at,
+        "mine": report.claimed_by_user_id == user.id,
+    }
+
+
+def _duplicates(
+    report: Report,
+    suggestion: ReportSuggestion,
+    others: dict[int, Report],
+    survivors: dict[int, Report],
+) -> list[dict[str, Any]]:
+    """Stored candidates as they stand now: merged ones show their survivor, closed ones go."""
+    shown: dict[int, dict[str, Any]] = {}
+    for candidate in suggestion.duplicates or []:
+        other = others.get(candidate["report_id"])
+        if other is not None and other.duplicate_of is not None:
+            other = survivors.get(other.duplicate_of)
+        if other is None or other.id == report.id or other.status not in SURVIVOR_STATES:
+            continue
+        if other.id in shown:
+            continue
+        shown[other.id] = {
+            "report_id": other.id,
+            "tracking_no": other.tracking_no,
+            "status": other.status,
+            "score": candidate["score"],
+            "distance_m": candidate["distance_m"],
+            "created_at": other.created_at,
+            "description": other.description[:SNIPPET],
+        }
+    return list(shown.values())
+
+
+def _routing(report: Report, areas: dict[str, str], units: dict[str, str]) -> dict[str, Any]:
+    return {
+        "in_coverage": bool(report.in_coverage),
+        "subdistrict_code": report.subdistrict_code,
+        "subdistrict_name": areas.get(report.subdistrict_code or ""),
+        "unit_code": report.unit_code,
+        "unit_name": units.get(report.unit_code or ""),
+        "snapped_m": report.snapped_m,
+        "note": None if report.unit_code else OUTSIDE_COVERAGE,
+    }

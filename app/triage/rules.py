@@ -1,0 +1,164 @@
+"""The editable rules: matching them against a report's text, and the admin's changes."""
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.categories.service import active_category
+from app.core.errors import Invalid, NotFound
+from app.extensions import db
+from app.reports.models import RISK_LEVELS
+from app.triage.models import NUMERIC_MATCHES, RULE_KINDS, RULE_MATCHES, TriageRule
+from app.triage.numbers import Quantities, quantities
+
+RISK_RANK = {level: rank for rank, level in enumerate(RISK_LEVELS, start=1)}
+RISK_NAMES_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "紧急"}
+
+
+def rule_text(text: str) -> str:
+    """What rules see: full-width folded, lower case (so 'ＫＴＶ' matches 'ktv')."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Any  # a TriageRule or a row with its columns
+    reason: str
+
+
+def matches(rule: Any, text: str, counted: Quantities) -> Match | None:
+    """Whether one rule fires on the (normalised) text, and why, in words a cleaner reads."""
+    if rule.match == "keyword":
+        word = rule_text(rule.pattern)
+        return Match(rule, f"「{rule.pattern}」") if word and word in text else None
+    if rule.match == "regex":
+        found = re.search(rule.pattern, text)
+        return Match(rule, f"「{found.group(0)}」") if found and found.group(0) else None
+    threshold = float(rule.pattern)
+    if rule.match == "people_at_least" and counted.people >= threshold:
+        return Match(rule, f"涉及约{counted.people}人（户）")
+    if rule.match == "amount_at_least" and counted.amount_yuan >= threshold:
+        return Match(rule, f"涉及金额约{counted.amount_yuan:,.0f}元")
+    return None
+
+
+@dataclass
+class RuleSet:
+    category_rules: Sequence[Any]
+    risk_rules: Sequence[Any]
+
+    @classmethod
+    def load(cls) -> "RuleSet":
+        # Plain rows, not entities: this runs for every report that arrives.
+        columns = (TriageRule.kind, TriageRule.match, TriageRule.pattern, TriageRule.target)
+        rules = db.session.execute(
+            select(*columns, TriageRule.weight)
+            .where(TriageRule.active.is_(True))
+            .order_by(TriageRule.id)
+        ).all()
+        return cls(
+            [r for r in rules if r.kind == "category"], [r for r in rules if r.kind == "risk"]
+        )
+
+    def category(self, description: str) -> tuple[str | None, list[str]]:
+        """The category whose matching rules weigh most; ties go to the earlier rule."""
+        text, counted = rule_text(description), quantities(description)
+        scores: dict[str, float] = {}
+        reasons: dict[str, list[str]] = {}
+        for rule in self.category_rules:
+            found = matches(rule, text, counted)
+            if found:
+                scores[rule.target] = scores.get(rule.target, 0.0) + rule.weight
+                reasons.setdefault(rule.target, []).append(found.reason)
+        positive = [code for code, score in scores.items() if score > 0]
+        if not positive:
+            return None, []
+        best = max(positive, key=lambda code: scores[code])
+        return best, reasons[best]
+
+    def risk(self, description: str) -> tuple[str, list[str]]:
+        """The highest level any matching rule names (low when none), with every reason."""
+        text, counted = rule_text(description), quantities(description)
+        strongest: dict[str, str] = {}  # reason → the highest level it was matched for
+        for rule in self.risk_rules:
+            found = matches(rule, text, counted)
+            if found and rule.weight > 0:
+                before = strongest.get(found.reason)
+                if before is None or RISK_RANK[rule.target] > RISK_RANK[before]:
+                    strongest[found.reason] = rule.target
+        if not strongest:
+            return "low", []
+        level = max(strongest.values(), key=RISK_RANK.__getitem__)
+        ranked = sorted(strongest.items(), key=lambda item: -RISK_RANK[item[1]])
+        return level, [f"{reason}→{RISK_NAMES_ZH[target]}" for reason, target in ranked]
+
+
+RULE_FIELDS = ("kind", "match", "pattern", "target", "weight", "active")
+
+
+def _check(rule: TriageRule) -> None:
+    if rule.kind not in RULE_KINDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(RULE_KINDS)}")
+    if rule.match not in RULE_MATCHES:
+        raise Invalid.field("match", f"must be one of {', '.join(RULE_MATCHES)}")
+    pattern = (rule.pattern or "").strip()
+    if not pattern:
+        raise Invalid.field("pattern", "must not be empty")
+    rule.pattern = pattern
+    if rule.match == "regex":
+        try:
+            compiled = re.compile(pattern)
+        except re.error as error:
+            raise Invalid.field("pattern", f"is not a valid regular expression: {error}") from error
+        if compiled.search(""):
+            raise Invalid.field("pattern", "matches empty text, so it would match every report")
+    if rule.match in NUMERIC_MATCHES:
+        if rule.kind != "risk":
+            raise Invalid.field("match", f"{rule.match} rules can only set a risk level")
+        try:
+            number = float(pattern)
+        except ValueError:
+            number = -1.0
+        if not 0 < number < 1e15:
+            raise Invalid.field("pattern", f"{rule.match} needs a positive number, e.g. 10")
+    if rule.kind == "risk" and rule.target not in RISK_LEVELS:
+        raise Invalid.field("target", f"a risk rule's target is one of {', '.join(RISK_LEVELS)}")
+    if rule.kind == "category":
+        active_category(rule.target, "target")
+
+
+def create_rule(**fields: Any) -> TriageRule:
+    rule = TriageRule(**{k: v for k, v in fields.items() if k in RULE_FIELDS})
+    rule.match = rule.match or "keyword"
+    rule.weight = 1.0 if rule.weight is None else rule.weight
+    rule.active = True if rule.active is None else rule.active
+    _check(rule)
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def get_rule(rule_id: int) -> TriageRule:
+    rule = db.session.get(TriageRule, rule_id)
+    if rule is None:
+        raise NotFound(f"no triage rule {rule_id}")
+    return rule
+
+
+def update_rule(rule_id: int, **fields: Any) -> TriageRule:
+    rule = get_rule(rule_id)
+    for name in RULE_FIELDS:
+        if name in fields:
+            setattr(rule, name, fields[name])
+    _check(rule)
+    db.session.flush()
+    return rule
+
+
+def delete_rule(rule_id: int) -> None:
+    db.session.delete(get_rule(rule_id))
+    db.session.flush()

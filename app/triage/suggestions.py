@@ -1,0 +1,332 @@
+"""Pre-sorting a report as it arrives: duplicates, category, risk, junk (routing is read live)."""
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.categories.models import Category
+from app.core.clock import now
+from app.core.coords import haversine_m
+from app.core.spatial import bbox_around, in_bbox, to_shapely
+from app.extensions import db
+from app.reports.models import Report
+from app.triage.models import ReportSuggestion
+from app.triage.rules import RISK_RANK, RuleSet, rule_text
+from app.triage.similarity import fingerprint, similarity_of
+
+log = logging.getLogger(__name__)
+UNSORTED = "自动建议暂不可用，请人工判断"
+# A report may be merged into one in these states: the matter is still being handled.
+SURVIVOR_STATES = ("received", "needs_info", "dispatched", "accepted", "in_progress", "resolved")
+MAX_DUPLICATES = 5
+FLOOD_WINDOW = timedelta(hours=24)
+PHONE_FLOOD_AT = 5  # earlier reports from one phone in a day
+CLIENT_FLOOD_AT = 10  # from one network address (higher: offices and estates share one)
+SAME_TEXT_FLOOD_AT = 3
+TEST_TEXTS = frozenset({"测试", "test", "ceshi", "试一下", "试试", "测试一下", "asdf", "hello"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    report_id: int
+    score: float
+    distance_m: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"report_id": self.report_id, "score": self.score, "distance_m": self.distance_m}
+
+
+def _top_level(code: str | None) -> str | None:
+    return code.split(".", 1)[0] if code else None
+
+
+def category_affinity(a: str | None, b: str | None) -> float:
+    """Same category pulls two reports together; different kinds of matter push them apart."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 0.2
+    return 0.1 if _top_level(a) == _top_level(b) else -0.15
+
+
+def duplicate_score(
+    text: float,
+    category: float,
+    same_site: bool,
+    same_phone: bool,
+    distance_m: float,
+    radius_m: float,
+) -> float:
+    """0…1: mostly the words, then category, the same QR poster or caller, and nearness."""
+    nearness = 0.05 * max(0.0, 1.0 - distance_m / radius_m) if radius_m > 0 else 0.0
+    score = text + category + 0.1 * same_site + 0.1 * same_phone + nearness
+    return round(min(1.0, max(0.0, score)), 3)
+
+
+def find_duplicates(report: Report, category_code: str | None) -> list[Candidate]:
+    """Earlier open reports nearby within the window, scored; the best few above the minimum."""
+    if report.location is None:
+        return []
+    config = current_app.config
+    radius = float(config["DUPLICATE_RADIUS_M"])
+    window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
+    minimum = float(config["DUPLICATE_MIN_SCORE"])
+    here = to_shapely(report.location)
+    # Columns, not entities: a busy estate can have dozens of reports in the window.
+    site_column = getattr(Report, "qr_site_id", None)
+    columns = [
+        Report.id,
+        Report.description,
+        Report.location,
+        Report.category_code,
+        Report.status,
+        Report.duplicate_of,
+        Report.reporter_phone,
+        ReportSuggestion.suggested_category_code,
+        *([site_column] if site_column is not None else []),
+    ]
+    query = (
+        select(*columns)
+        .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
+        .where(
+            in_bbox(Report.location, Report.id, *bbox_around(here.x, here.y, radius)),
+            Report.id != report.id,
+            Report.created_at >= report.created_at - window,
+            Report.created_at <= report.created_at,
+            Report.status.in_((*SURVIVOR_STATES, "merged")),
+        )
+    )
+    mine = fingerprint(report.description)
+    site = getattr(report, "qr_site_id", None)
+    best: dict[int, Candidate] = {}
+    for other in db.session.execute(query):
+        there = to_shapely(other.location)
+        distance = haversine_m(here.x, here.y, there.x, there.y)
+        if distance > radius:
+            continue
+        score = duplicate_score(
+            similarity_of(mine, fingerprint(other.description)),
+            category_affinity(category_code, other.category_code or other.suggested_category_code),
+            site is not None and getattr(other, "qr_site_id", None) == site,
+            bool(report.reporter_phone) and other.reporter_phone == report.reporter_phone,
+            distance,
+            radius,
+        )
+        if score < minimum:
+            continue
+        # A merged report stands for its survivor: that is what the cleaner would merge into.
+        target = other.duplicate_of if other.status == "merged" else other.id
+        if target is None or target == report.id:
+            continue
+        if target not in best or score > best[target].score:
+            best[target] = Candidate(target, score, round(distance, 1))
+    ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
+    return ranked[:MAX_DUPLICATES]
+
+
+def _content(description: str) -> str:
+    return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", rule_text(description))
+
+
+def junk(report: Report, client_key: str | None) -> tuple[float, list[str]]:
+    """0…1 with reasons: nothing said, too short, key-mashing, tests, or one sender flooding."""
+    content = _content(report.description)
+    score, reasons = 0.0, []
+
+    def flag(weight: float, reason: str) -> None:
+        nonlocal score
+        score += weight
+        reasons.append(reason)
+
+    if not content:
+        flag(0.8, "没有文字内容")
+    elif len(content) < 5:
+        flag(0.4, f"内容过短（{len(content)}字）")
+    if len(content) >= 4 and (
+        re.search(r"(.)\1{4,}", content) or len(set(content)) / len(content) < 0.3
+    ):
+        flag(0.4, "大量重复字符")
+    if content in TEST_TEXTS:
+        flag(0.4, "疑似测试内容")
+    since = report.created_at - FLOOD_WINDOW
+
+    def earlier(*conditions) -> int:
+        query = select(func.count(Report.id)).where(
+            Report.id != report.id, Report.created_at >= since, *conditions
+        )
+        return db.session.scalar(query) or 0
+
+    if report.reporter_phone:
+        count = earlier(Report.reporter_phone == report.reporter_phone)
+        if count >= PHONE_FLOOD_AT:
+            flag(0.3, f"同一号码24小时内已提交{count}条")
+    if client_key:
+        count = earlier(
+            Report.id.in_(
+                select(ReportSuggestion.report_id).where(ReportSuggestion.client_key == client_key)
+            )
+        )
+        if count >= CLIENT_FLOOD_AT:
+            flag(0.3, f"同一来源24小时内已提交{count}条")
+    count = earlier(Report.description == report.description)
+    if count >= SAME_TEXT_FLOOD_AT:
+        flag(0.3, f"相同内容24小时内已出现{count}次")
+    return round(min(1.0, score), 2), reasons
+
+
+def client_key_of(report: Report) -> str | None:
+    """The sender's network address, hashed: channels put it in the created event's payload."""
+    created = next((e for e in report.events if e.action == "created"), None)
+    address = (created.payload or {}).get("client_ip") if created else None
+    if not address:
+        return None
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"{secret}:{address}".encode()).hexdigest()[:32]
+
+
+def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSet) -> None:
+    category, category_reasons = rules.category(report.description)
+    risk, risk_reasons = rules.risk(report.description)
+    suggestion.suggested_category_code = category
+    suggestion.category_reasons = category_reasons
+    suggestion.suggested_risk = risk
+    suggestion.risk_rank = RISK_RANK[risk]
+    suggestion.risk_reasons = risk_reasons
+
+
+def compute(report: Report, rules: RuleSet | None = None) -> ReportSuggestion:
+    """(Re)compute every suggestion for `report` and store it in the caller's transaction."""
+    suggestion = db.session.get(ReportSuggestion, report.id)
+    if suggestion is None:
+        suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
+    apply_text_rules(suggestion, report, rules or RuleSet.load())
+    own_category = report.category_code or suggestion.suggested_category_code
+    suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category)]
+    suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
+    suggestion.computed_at = now()
+    return suggestion
+
+
+def on_report_created(report: Report) -> None:
+    """The AFTER_CREATE hook: every channel's report is pre-sorted as it arrives.
+
+    Pre-sorting must never cost a resident their report: if it fails (a rule an admin wrote
+    badly), the report is stored without suggestions and the queue shows it as unsorted.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(compute(report))
+    except Exception:
+        log.exception("suggestions failed for report %s; it is queued unsorted", report.id)
+
+
+def register() -> None:
+    from app.reports.intake import AFTER_CREATE
+
+    if on_report_created not in AFTER_CREATE:
+        AFTER_CREATE.append(on_report_created)
+
+
+def carry_risk(survivor: Report, merged: Report) -> None:
+    """A merged report's urgency passes to its survivor while that one still waits in the queue."""
+    if survivor.status != "received":
+        return
+    ours = db.session.get(ReportSuggestion, survivor.id)
+    theirs = db.session.get(ReportSuggestion, merged.id)
+    if ours is None or theirs is None:
+        return
+    level, reasons = theirs.suggested_risk, list(theirs.risk_reasons or [])
+    if merged.risk_level and RISK_RANK[merged.risk_level] > RISK_RANK[level]:
+        level, reasons = merged.risk_level, ["清洗员定级"]
+    if RISK_RANK[level] <= ours.risk_rank:
+        return
+    ours.suggested_risk, ours.risk_rank = level, RISK_RANK[level]
+    carried = [f"{merged.tracking_no}：{reason}" for reason in reasons]
+    ours.risk_reasons = [*(ours.risk_reasons or []), *carried]
+
+
+def ensure_fresh(reports: Iterable[Report]) -> dict[int, ReportSuggestion]:
+    """Suggestions for these reports, recomputed for any that re-entered the queue since.
+
+    A report comes back after the reporter answers a question or a unit returns it; its text or
+    its neighbours may have changed, so its suggestions are recomputed on first sight.
+    """
+    reports = list(reports)
+    stored = {
+        s.report_id: s
+        for s in db.session.scalars(
+            select(ReportSuggestion).where(ReportSuggestion.report_id.in_([r.id for r in reports]))
+        )
+    }
+    rules: RuleSet | None = None
+    for report in reports:
+        current = stored.get(report.id)
+        if current is not None and (
+            report.queued_at is None or current.computed_at >= report.queued_at
+        ):
+            continue
+        rules = rules or RuleSet.load()
+        stored[report.id] = _recompute(report, rules)
+    return stored
+
+
+def _recompute(report: Report, rules: RuleSet) -> ReportSuggestion:
+    """Compute and store in a savepoint: a failure or a race leaves the transaction usable."""
+    try:
+        with db.session.begin_nested():
+            suggestion = compute(report, rules)
+            db.session.add(suggestion)
+        return suggestion
+    except IntegrityError:
+        pass  # another reader stored it first: theirs is as good as ours
+    except Exception:
+        log.exception("suggestions failed for report %s; shown unsorted", report.id)
+    existing = db.session.get(ReportSuggestion, report.id, populate_existing=True)
+    return existing if existing is not None else unsorted(report)
+
+
+def unsorted(report: Report) -> ReportSuggestion:
+    """A stand-in (never stored) when suggestions cannot be computed: a person must look."""
+    return ReportSuggestion(
+        report_id=report.id,
+        duplicates=[],
+        category_reasons=[],
+        suggested_risk="medium",
+        risk_rank=RISK_RANK["medium"],
+        risk_reasons=[UNSORTED],
+        junk_score=0.0,
+        junk_reasons=[],
+        computed_at=now(),
+    )
+
+
+def refresh_text_suggestions() -> int:
+    """After a rule changes: re-run category and risk for every report still waiting."""
+    rules = RuleSet.load()
+    rows = db.session.execute(
+        select(Report, ReportSuggestion)
+        .join(ReportSuggestion, ReportSuggestion.report_id == Report.id)
+        .where(Report.status.in_(("received", "needs_info")))
+    )
+    count = 0
+    for report, suggestion in rows:
+        apply_text_rules(suggestion, report, rules)
+        count += 1
+    db.session.flush()
+    return count
+
+
+def category_names(codes: Iterable[str | None]) -> dict[str, str]:
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    query = select(Category.code, Category.name).where(Category.code.in_(wanted))
+    return dict(db.session.execute(query).tuples().all())
