@@ -12,6 +12,7 @@ from app.core.database import configure_sqlite_engine, database_uri, engine_opti
 from app.core.errors import register_error_handlers
 from app.core.request_log import configure_logging
 from app.extensions import Api, db, migrate
+from app.workflow import install as install_workflow
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -23,16 +24,19 @@ def _blueprints():
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.units.routes import blp as units
+    from app.workflow.routes import blp as workflow
+    from app.workflow.routes import deadlines_blp as deadlines
 
-    return (auth, users, areas, units, categories)
+    return (auth, users, areas, units, categories, workflow, deadlines)
 
 
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.demo.cli import demo_cli
+    from app.workflow.cli import reports_cli, sla_cli
 
-    return (users_cli, areas_cli, demo_cli)
+    return (users_cli, areas_cli, demo_cli, sla_cli, reports_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -59,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     register_error_handlers(app)
+    install_workflow()
 
     from app.core.health import blp as health
 

@@ -28,6 +28,14 @@ class Config:
     CJK_FONT_PATH = ""
     # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
     REOPEN_LIMIT = 2
+    # 首办责任: a unit may return a case as "not ours" only this long after it arrived.
+    RETURN_WINDOW_WORKING_DAYS = 1
+    # A red card this many hours old sends the case up one tier (the sweep does it).
+    ESCALATE_RED_AFTER_HOURS = 24.0
+    # The yellow card comes when this share of the time to a deadline is used.
+    YELLOW_CARD_AT = 0.8
+    # Archived cases older than this lose the reporter's name and phone (`flask reports anonymise`).
+    ANONYMISE_AFTER_DAYS = 365
 
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600

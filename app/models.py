@@ -6,11 +6,14 @@ from app.categories.models import Category
 from app.photos.models import Photo
 from app.reports.models import Report, ReportEvent
 from app.units.models import Unit
+from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
     "Area",
     "AuthToken",
+    "CalendarDay",
     "Category",
+    "DeadlinePolicy",
     "Photo",
     "Report",
     "ReportEvent",

@@ -106,6 +106,14 @@ class Report(Base):
     # Optimistic locking: a stale writer's UPDATE matches no row and fails (see workflow).
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Deadlines and cards (app.workflow): when the current unit got the case, when each
+    # deadline turns the card yellow, when the card last changed, when contact data was removed.
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accept_yellow_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    yellow_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    card_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     __mapper_args__ = {"version_id_col": version}
 
     events: Mapped[list["ReportEvent"]] = relationship(
