@@ -12,6 +12,7 @@ from app.categories.seed import seed_categories
 from app.demo.geography import DISTRICT_CODE, naxi_feature_collection
 from app.extensions import db
 from app.units.models import Unit
+from app.workflow.seed import seed_workflow
 
 # Demo only: these passwords are printed by `make run` and written in the README.
 DEMO_PASSWORD = "jiefen-demo"
@@ -77,6 +78,8 @@ def load_demo() -> dict[str, int]:
                 demo.display_name,
             )
             users += 1
+    # Deadline policies and the holiday calendar (the migration seeds them too; never duplicated).
+    seed_workflow()
     return {
         "categories": seeded,
         "areas_created": result.created,

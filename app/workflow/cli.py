@@ -30,7 +30,8 @@ def sweep_command(every: float):
         try:
             result = sweep()
             db.session.commit()
-            click.echo(f"sla sweep: {result.summary()}")
+            if not every or result.changed:  # a loop stays quiet while nothing happens
+                click.echo(f"sla sweep: {result.summary()}")
         except Exception:
             db.session.rollback()
             if not every:

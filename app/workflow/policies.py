@@ -25,7 +25,7 @@ POLICY_FIELDS = (
 
 
 def _check_policy(values: dict[str, Any], policy_id: int | None = None) -> None:
-    code = values.get("category_code")
+    code = values["category_code"] = values.get("category_code") or None
     if code and db.session.get(Category, code) is None:
         raise Invalid.field("category_code", f"unknown category {code}")
     clash = select(DeadlinePolicy.id).where(
@@ -87,11 +87,18 @@ def delete_policy(policy_id: int) -> None:
     db.session.flush()
 
 
+# Deadlines are computed for cases of this century; dates far outside it are typing mistakes.
+YEARS = range(2000, 2101)
+
+
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as error:
         raise Invalid.field("day", "must be a date like 2026-10-01", "path") from error
+    if day.year not in YEARS:
+        raise Invalid.field("day", f"must be in the years {YEARS.start}–{YEARS.stop - 1}", "path")
+    return day
 
 
 def set_calendar_day(day: date, kind: str, name: str = "") -> CalendarDay:
@@ -127,5 +134,7 @@ def preview(category_code: str | None, risk_level: str, start: datetime | None) 
     if category_code and db.session.get(Category, category_code) is None:
         raise Invalid.field("category_code", f"unknown category {category_code}", "query")
     start = start or now()
+    if start.year not in YEARS:
+        raise Invalid.field("start", f"must be in the years {YEARS.start}–{YEARS.stop - 1}", "query")
     limits = limits_for(category_code, risk_level)
     return {"policy": limits.source, "start": start, **vars(deadlines_from(start, limits))}

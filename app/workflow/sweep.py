@@ -37,6 +37,10 @@ class SweepResult:
     escalated: list[int] = field(default_factory=list)
     not_escalated: dict[int, str] = field(default_factory=dict)  # report id → why
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.cards or self.escalated or self.not_escalated)
+
     def summary(self) -> str:
         return (
             f"cards changed {len(self.cards)}, escalated {len(self.escalated)}, "

@@ -214,7 +214,10 @@ def test_escalation_through_all_three_tiers(dispatched, staff, act, client, auth
         assert up.json["accept_due_at"] == "2026-03-12T09:00:00+08:00"
         # The community unit no longer sees the case; the sub-district accepts it.
         gone = act(staff.community, report, "accept")
-        assert gone.status_code == 409 and "escalated from your unit to unit-S1" in gone.json["message"]
+        assert (
+            gone.status_code == 409
+            and "escalated from your unit to unit-S1" in gone.json["message"]
+        )
         assert act(staff.subdistrict, report, "accept").status_code == 200
         up = act(staff.subdistrict, report, "escalate", json={"reason": "街道调解未果"})
         assert (up.json["unit_code"], up.json["tier"]) == ("unit-D", "district")
