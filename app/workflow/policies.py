@@ -135,6 +135,7 @@ def preview(category_code: str | None, risk_level: str, start: datetime | None) 
         raise Invalid.field("category_code", f"unknown category {category_code}", "query")
     start = start or now()
     if start.year not in YEARS:
-        raise Invalid.field("start", f"must be in the years {YEARS.start}–{YEARS.stop - 1}", "query")
+        years = f"{YEARS.start}–{YEARS.stop - 1}"
+        raise Invalid.field("start", f"must be in the years {years}", "query")
     limits = limits_for(category_code, risk_level)
     return {"policy": limits.source, "start": start, **vars(deadlines_from(start, limits))}

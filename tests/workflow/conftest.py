@@ -98,3 +98,12 @@ def act(client, auth) -> Callable[..., object]:
 def reload(report: Report) -> Report:
     db.session.expire_all()
     return db.session.get(Report, report.id)
+
+
+@pytest.fixture(autouse=True)
+def clock_is_left_running():
+    """A test that leaves the clock frozen would silently change every later test's times."""
+    yield
+    from app.core import clock
+
+    assert clock._frozen is None, "a test left the clock frozen"

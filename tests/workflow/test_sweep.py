@@ -155,17 +155,17 @@ def test_concurrent_sweeps_write_each_change_once(app, dispatched, attempt):
     def run() -> None:
         with app.app_context():
             barrier.wait()
-            with frozen_at(at):
-                result = sweep(at)
-                db.session.commit()
+            result = sweep(at)
+            db.session.commit()
             outcomes.append(result)
             db.session.remove()
 
     threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    with frozen_at(at):  # one clock for all threads (escalation restarts deadlines from now)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
     assert len(outcomes) == 3
     escalated = sorted(i for result in outcomes for i in result.escalated)
     assert escalated == sorted(r.id for r in reports)
