@@ -4,12 +4,33 @@ from dataclasses import dataclass
 
 from app.accounts.models import User
 from app.core.clock import SHANGHAI, now
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Forbidden, Invalid
 from app.photos.service import attach_photo
+from app.reports.access import report_for
 from app.reports.models import OUTCOMES, Report, ReportEvent
 from app.workflow.cards import refresh_card
 from app.workflow.deadlines import return_window_closes, stop_deadlines
+from app.workflow.escalation import escalated_away
 from app.workflow.service import authorise_step, take_step
+
+
+def case_for(user: User, report_id: int) -> Report:
+    """The case to act on, row-locked: of two people acting at once, the second sees the result.
+
+    A unit that just had the case (escalated away meanwhile) gets a 409 saying where it went,
+    not a bare 403.
+    """
+    try:
+        return report_for(user, report_id, for_update=True)
+    except Forbidden:
+        moved = escalated_away(report_id, user.unit_code)
+        if moved is None:
+            raise
+        raise Conflict(
+            f"report {report_id} was escalated from your unit to {moved.payload['to_unit']}; "
+            "it is no longer your unit's case",
+            {"json": {"action": ["escalated away from your unit"]}},
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,12 @@
 from flask import request
 
 from app.core.auth import current_user
-from app.core.errors import Conflict, Forbidden
 from app.core.pagination import page_schema
 from app.extensions import Blueprint, db
-from app.reports.access import report_for
 from app.reports.models import Report
 from app.reports.schemas import ReportSchema
 from app.workflow import archive, followup, handling, policies
 from app.workflow.escalation import escalate as escalate_case
-from app.workflow.escalation import escalated_away
 from app.workflow.schemas import (
     AcceptSchema,
     CalendarArgs,
@@ -62,20 +59,7 @@ def step_doc(*actions: str, roles: tuple[str, ...] | None = None):
 
 
 def _case(report_id: int) -> Report:
-    """The case, locked: of two people acting on it at once, the second sees the first's result."""
-    user = current_user()
-    try:
-        return report_for(user, report_id, for_update=True)
-    except Forbidden:
-        moved = escalated_away(report_id, user.unit_code)
-        if moved is None:
-            raise
-        # A unit that just had the case learns where it went, not only that it cannot see it.
-        raise Conflict(
-            f"report {report_id} was escalated from your unit to {moved.payload['to_unit']}; "
-            "it is no longer your unit's case",
-            {"json": {"action": ["escalated away from your unit"]}},
-        ) from None
+    return handling.case_for(current_user(), report_id)
 
 
 def _done(report: Report) -> Report:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.core.clock import SHANGHAI, frozen_at
 from app.extensions import db
 from app.photos.models import Photo
+from app.photos.service import attach_photo
 from app.reports.models import Report, ReportEvent
 from app.workflow.archive import anonymise_archived
 from app.workflow.followup import record_follow_up
@@ -159,6 +160,9 @@ def test_an_archived_case_is_read_only(dispatched, staff, act, client, auth):
     record_event(report, "progress", reason="偷偷补一条")
     with pytest.raises(Conflict):
         db.session.flush()
+    db.session.rollback()
+    with pytest.raises(Conflict):
+        attach_photo(reload(report), jpeg(), "late.jpg", uploaded_by=staff.community)
     db.session.rollback()
     assert reload(report).version == version
 

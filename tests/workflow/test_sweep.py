@@ -212,3 +212,18 @@ def test_the_command(app, dispatched):
         result = app.test_cli_runner().invoke(args=["sla", "sweep"])
     assert result.exit_code == 0, result.output
     assert "cards changed 1" in result.output
+
+
+def test_no_unit_above_is_reported_and_nothing_changes(app, dispatched):
+    from app.units.models import Unit
+
+    app.config["ESCALATE_RED_AFTER_HOURS"] = 0
+    db.session.scalars(select(Unit).where(Unit.code == "unit-D")).one().active = False
+    db.session.commit()
+    with frozen_at(TUESDAY):
+        report = dispatched(unit="unit-S1", risk="critical")
+    version = reload(report).version
+    result = swept(TUESDAY + timedelta(hours=2))
+    assert result.escalated == [] and "no active unit" in result.not_escalated[report.id]
+    report = reload(report)
+    assert (report.unit_code, report.card, report.version) == ("unit-S1", "red", version)
