@@ -3,15 +3,25 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make run` sweeps deadlines (cards, escalation) in the background this often; 0 turns it off.
+SWEEP_EVERY ?= 60
 export FLASK_APP := wsgi
 
-.PHONY: run test setup system-deps lint format demo-urls clean
+.PHONY: run test setup system-deps lint format demo-urls clean sweep
 
-run: setup  ## start the service on SQLite + SpatiaLite with demo data
+run: setup  ## start the service on SQLite + SpatiaLite with demo data (and the deadline sweep)
 	$(PY) -m flask db upgrade
 	$(PY) -m flask demo load
 	$(PY) -m flask demo urls --base http://$(HOST):$(PORT)
+	@sweeper=""; \
+	if [ "$(SWEEP_EVERY)" != "0" ]; then \
+		$(PY) -m flask sla sweep --every $(SWEEP_EVERY) & sweeper=$$!; \
+	fi; \
+	trap '[ -z "$$sweeper" ] || kill $$sweeper 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m flask run --host $(HOST) --port $(PORT)
+
+sweep: setup  ## one deadline sweep, as cron or a systemd timer runs it in production
+	$(PY) -m flask sla sweep
 
 test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
 	$(PY) -m pytest $(PYTEST_ARGS)

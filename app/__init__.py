@@ -30,10 +30,12 @@ def _blueprints():
     from app.triage.routes import rules_blp as triage_rules
     from app.triage.routes import triage_blp as triage
     from app.units.routes import blp as units
+    from app.workflow.routes import blp as workflow
+    from app.workflow.routes import deadlines_blp as deadlines
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules,
+        queue, triage, triage_rules, workflow, deadlines,
     )  # fmt: skip
 
 
@@ -43,15 +45,18 @@ def _cli_groups():
     from app.demo.cli import demo_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
+    from app.workflow.cli import reports_cli, sla_cli
 
-    return (users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli)
+    return (users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli)
 
 
 def _hooks() -> None:
     """Seams other packages plug into (each registers once, however many apps are made)."""
     from app.triage.suggestions import register as register_suggestions
+    from app.workflow import install as install_workflow
 
     register_suggestions()
+    install_workflow()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -42,6 +42,14 @@ class Config:
     TRUSTED_PROXY_COUNT = 0
     # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
     REOPEN_LIMIT = 2
+    # 首办责任: a unit may return a case as "not ours" only this long after it arrived.
+    RETURN_WINDOW_WORKING_DAYS = 1
+    # A red card this many hours old sends the case up one tier (the sweep does it).
+    ESCALATE_RED_AFTER_HOURS = 24.0
+    # The yellow card comes when this share of the time to a deadline is used.
+    YELLOW_CARD_AT = 0.8
+    # Archived cases older than this lose the reporter's name and phone (`flask reports anonymise`).
+    ANONYMISE_AFTER_DAYS = 365
 
     # The cleaner's queue: how long a claim lasts, and where duplicates are looked for.
     QUEUE_LEASE_SECONDS = 600

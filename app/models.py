@@ -9,11 +9,14 @@ from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
 from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
+from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
     "Area",
     "AuthToken",
+    "CalendarDay",
     "Category",
+    "DeadlinePolicy",
     "IdempotencyKey",
     "Photo",
     "QrSite",

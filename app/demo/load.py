@@ -15,6 +15,7 @@ from app.qr_sites.models import QrSite
 from app.qr_sites.service import create_site, same_place
 from app.triage.seed import seed_rules
 from app.units.models import Unit
+from app.workflow.seed import seed_workflow
 
 # Demo only: these passwords are printed by `make run` and written in the README.
 DEMO_PASSWORD = "jiefen-demo"
@@ -111,6 +112,8 @@ def load_demo() -> dict[str, int]:
                 demo.display_name,
             )
             users += 1
+    # Deadline policies and the holiday calendar (the migration seeds them too; never duplicated).
+    seed_workflow()
     return {
         "categories": seeded,
         "areas_created": result.created,

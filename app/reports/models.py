@@ -118,6 +118,13 @@ class Report(Base):
     device_accuracy_m: Mapped[float | None] = mapped_column(Float)
     device_distance_m: Mapped[float | None] = mapped_column(Float)
     far_from_site: Mapped[bool | None] = mapped_column(Boolean)
+    # Deadlines and cards (app.workflow): when the current unit got the case, when each
+    # deadline turns the card yellow, when the card last changed, when contact data was removed.
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accept_yellow_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    yellow_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    card_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 

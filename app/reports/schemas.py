@@ -92,7 +92,13 @@ class ReportSchema(Schema):
     queued_at = ShanghaiDateTime(allow_none=True)
     triaged_at = ShanghaiDateTime(allow_none=True)
     dispatched_at = ShanghaiDateTime(allow_none=True)
+    assigned_at = ShanghaiDateTime(
+        allow_none=True, metadata={"description": "when the current unit got the case"}
+    )
+    accepted_at = ShanghaiDateTime(allow_none=True)
     resolved_at = ShanghaiDateTime(allow_none=True)
+    closed_at = ShanghaiDateTime(allow_none=True)
+    archived_at = ShanghaiDateTime(allow_none=True)
     created_at = ShanghaiDateTime(required=True)
     updated_at = ShanghaiDateTime(required=True)
     version = ma.fields.Integer(required=True)

@@ -58,6 +58,7 @@ TRANSITIONS: dict[tuple[str, str], Step] = {
     ("resolved", "reopen"): _step(
         "in_progress", "cleaner", "supervisor", "grid_worker", REPORTER, SYSTEM
     ),
+    ("closed", "reopen"): _step("in_progress", "cleaner", "supervisor"),
     ("resolved", "close"): _step("closed", "cleaner", "supervisor"),
     ("resolved", "close_without_follow_up"): _step("closed", "supervisor"),
     ("closed", "archive"): _step("archived", "cleaner", "supervisor"),
@@ -70,10 +71,18 @@ def step_for(state: str, action: str) -> Step | None:
     return TRANSITIONS.get((state, action))
 
 
-def describe() -> str:
-    """The table as Markdown, for the OpenAPI descriptions."""
+def staff_roles_for(action: str) -> tuple[str, ...]:
+    """The staff roles that may take `action` in some state (the endpoint's role gate)."""
+    roles = {r for (_, a), step in TRANSITIONS.items() if a == action for r in step.roles}
+    return tuple(sorted(roles - {REPORTER, SYSTEM}))
+
+
+def describe(*actions: str) -> str:
+    """The table (or the rows of `actions`) as Markdown, for the OpenAPI descriptions."""
     rows = ["| from | action | to | roles |", "|---|---|---|---|"]
     for (state, action), step in TRANSITIONS.items():
+        if actions and action not in actions:
+            continue
         rows.append(
             f"| {state} | {action} | {step.to or state} | {', '.join(sorted(step.roles))} |"
         )

@@ -7,7 +7,7 @@ import pytest
 from app.core.errors import Forbidden, InvalidTransition
 from app.extensions import db
 from app.reports.intake import NewReport, create_report
-from app.reports.models import STATUSES
+from app.reports.models import STATUSES, Report
 from app.workflow.service import take_step
 from app.workflow.transitions import ACTIONS, TRANSITIONS, describe
 
@@ -56,3 +56,54 @@ def test_wrong_role_is_forbidden(app, make_user):
     with pytest.raises(Forbidden):
         take_step(report, "dispatch", make_user("responder"))
     assert report.status == "received"
+
+
+# Each loop action, the endpoint that takes it and a body that is valid when the state allows it.
+ENDPOINTS = {
+    "accept": ("accept", {}),
+    "return": ("return", {"reason": "不归我们"}),
+    "progress": ("progress", None),
+    "escalate": ("escalate", {"reason": "需要上级"}),
+    "resolve": ("resolve", {"outcome": "mediated", "note": "调解成功"}),
+    "follow_up": ("follow-up", {"satisfaction": "satisfied", "method": "phone"}),
+    "supervise": ("supervise", {"note": "请尽快办理"}),
+    "close": ("close", {}),
+    "close_without_follow_up": ("close", {"without_follow_up": True}),
+    "archive": ("archive", {}),
+    "reopen": ("reopen", {"reason": "再处理"}),
+}
+
+
+def test_every_loop_action_has_an_endpoint():
+    assert set(ENDPOINTS) == set(ACTIONS) - {"dispatch", "merge", "reject", "need_info", "add_info"}
+
+
+@pytest.mark.parametrize("action", sorted(ENDPOINTS))
+def test_http_refuses_pairs_outside_the_table(tiers, client, auth, action):
+    """Over HTTP, as a user holding every role: the state alone decides, with 409 naming both."""
+    from app.accounts.service import create_user
+
+    user = create_user(
+        f"all-{action}", "correct-horse-9", ["supervisor", "cleaner", "responder", "grid_worker"],
+        ["D"], "unit-C1",
+    )  # fmt: skip
+    db.session.commit()
+    headers = auth(user)
+    path, body = ENDPOINTS[action]
+    refused = [state for state in STATUSES if (state, action) not in TRANSITIONS]
+    assert refused
+    for state in refused:
+        report = create_report(NewReport("测试", "qr_scan", 105.32, 28.72)).report
+        report.status, report.unit_code = state, "unit-C1"
+        db.session.commit()
+        url = f"/api/v1/reports/{report.id}/{path}"
+        if body is None:
+            response = client.post(
+                url, headers=headers, data={"note": "进展"}, content_type="multipart/form-data"
+            )
+        else:
+            response = client.post(url, headers=headers, json=body)
+        db.session.rollback()
+        assert response.status_code == 409, (state, response.json)
+        assert state in response.json["message"] and action in response.json["message"]
+        assert db.session.get(Report, report.id).status == state

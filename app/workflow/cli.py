@@ -1,0 +1,57 @@
+"""`flask sla sweep` (deadline cards and escalation) and `flask reports anonymise`."""
+
+import logging
+import time
+from datetime import timedelta
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.workflow.archive import anonymise_archived
+from app.workflow.sweep import sweep
+
+log = logging.getLogger(__name__)
+
+sla_cli = AppGroup("sla", help="Deadlines: yellow and red cards, escalation of red cases.")
+reports_cli = AppGroup("reports", help="Case records.")
+
+
+@sla_cli.command("sweep")
+@click.option(
+    "--every",
+    type=float,
+    default=0,
+    help="Repeat every this many seconds until stopped (development); 0 runs once.",
+)
+def sweep_command(every: float):
+    """Set open cases' cards, escalate red ones past the grace (safe to run often, anywhere)."""
+    while True:
+        try:
+            result = sweep()
+            db.session.commit()
+            if not every or result.changed:  # a loop stays quiet while nothing happens
+                click.echo(f"sla sweep: {result.summary()}")
+        except Exception:
+            db.session.rollback()
+            if not every:
+                raise
+            log.exception("sla sweep failed; trying again in %s s", every)
+        if not every:
+            return
+        time.sleep(every)
+
+
+@reports_cli.command("anonymise")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Archived longer than this (default: ANONYMISE_AFTER_DAYS).",
+)
+def anonymise_command(older_than_days: int | None):
+    """Remove reporters' names and phones from cases archived longer than the period."""
+    period = None if older_than_days is None else timedelta(days=older_than_days)
+    ids = anonymise_archived(period)
+    db.session.commit()
+    click.echo(f"anonymised {len(ids)} archived reports")
