@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -80,7 +81,7 @@ class Results:
 
     def save(self, directory: Path = BENCH_DIR / "out") -> Path:
         directory.mkdir(exist_ok=True)
-        path = directory / f"{self.title.split()[0].lower()}.json"
+        path = directory / f"{re.sub(r'[^a-z0-9]+', '_', self.title.lower()).strip('_')}.json"
         rows = [dict(zip(("name", "value", "unit", "detail"), r, strict=True)) for r in self.rows]
         payload = {"title": self.title, "notes": self.notes, "rows": rows, "at": time.time()}
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=1))
