@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test setup system-deps lint format demo-urls clean
+.PHONY: run test bench setup system-deps lint format demo-urls clean
 
 run: setup  ## start the service on SQLite + SpatiaLite with demo data
 	$(PY) -m flask db upgrade
@@ -15,6 +15,12 @@ run: setup  ## start the service on SQLite + SpatiaLite with demo data
 
 test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1/jiefen_bench
+BENCH_REPORTS ?= 1000000
+
+bench: setup  ## benchmarks, not tests: a PostGIS district at real volume, routing, the intake floor
+	$(PY) -m bench --database-url $(BENCH_DATABASE_URL) --reports $(BENCH_REPORTS) $(BENCH_ARGS)
 
 setup: system-deps $(VENV)/.installed
 

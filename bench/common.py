@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +31,23 @@ WRK = os.environ.get("WRK", "wrk")
 def psycopg_url(url: str) -> str:
     """SQLAlchemy's postgresql+psycopg:// spelling is not a libpq URL."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def points_in_district(url: str, count: int, seed: int) -> np.ndarray:
+    """Random points spread evenly over the district's polygon, as an (n, 2) lon/lat array."""
+    import psycopg
+    import shapely
+
+    from bench.district import sample_points
+
+    with psycopg.connect(psycopg_url(url)) as conn:
+        query = "SELECT ST_AsBinary(geom) FROM areas WHERE level = 'district'"
+        row = conn.execute(query).fetchone()
+    if row is None:
+        raise SystemExit("no district in the database: run python -m bench.generate first")
+    district = np.array([shapely.from_wkb(bytes(row[0]))])
+    x, y, _ = sample_points(district, np.array([count]), np.random.default_rng(seed))
+    return np.column_stack([x, y])
 
 
 # --- statistics -------------------------------------------------------------------------
@@ -73,7 +91,7 @@ class Results:
     def print(self) -> None:
         print(f"\n== {self.title}")
         for note in self.notes:
-            print(f"   {note}")
+            print(textwrap.fill(note, 96, initial_indent="   ", subsequent_indent="   "))
         width = max((len(r[0]) for r in self.rows), default=10)
         for name, value, unit, detail in self.rows:
             figure = f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
@@ -194,8 +212,22 @@ def service_server(database_url: str, workers: int = 2, **env: str):
     )
 
 
+# baseline_app.py creates this table as it is imported; two workers importing it at once
+# race (CREATE TABLE IF NOT EXISTS is not safe against itself), so it is made beforehand.
+BASELINE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS baseline_reports ("
+    " id bigserial PRIMARY KEY, description text NOT NULL,"
+    " location geometry(Point, 4326) NOT NULL, area_id bigint,"
+    " created_at timestamptz NOT NULL DEFAULT now())"
+)
+
+
 def baseline_server(database_url: str, workers: int = 2):
     """/work/shared/bench/baseline_app.py on our schema (its documented environment)."""
+    import psycopg
+
+    with psycopg.connect(psycopg_url(database_url), autocommit=True) as conn:
+        conn.execute(BASELINE_TABLE)
     env = {
         "DATABASE_URL": psycopg_url(database_url),
         "AREA_TABLE": "areas",
@@ -223,16 +255,28 @@ class WrkResult:
         return {"rps": self.rps, **{k: v for k, v in self.latency_ms.items()}}
 
 
-def write_bodies(bodies: Sequence[dict], path: Path | None = None) -> Path:
+def write_lines(lines: Sequence[str], suffix: str = ".txt") -> Path:
+    """A temporary file of lines for the Lua script (the caller deletes it)."""
+    fd, name = tempfile.mkstemp(prefix="bench-", suffix=suffix)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in lines)
+    return Path(name)
+
+
+def write_bodies(bodies: Sequence[dict]) -> Path:
     """One JSON body per line, for the Lua script to send in turn."""
-    if path is None:
-        fd, name = tempfile.mkstemp(prefix="bench-bodies-", suffix=".jsonl")
-        os.close(fd)
-        path = Path(name)
-    path.write_text(
-        "".join(json.dumps(b, ensure_ascii=False) + "\n" for b in bodies), encoding="utf-8"
+    return write_lines([json.dumps(b, ensure_ascii=False) for b in bodies], ".jsonl")
+
+
+def staff_token(base_url: str, username: str, password: str) -> str:
+    """An access token from the service's own login endpoint."""
+    request = urllib.request.Request(
+        base_url + "/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
     )
-    return path
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["access_token"]
 
 
 def run_wrk(
@@ -240,6 +284,7 @@ def run_wrk(
     *,
     method: str = "GET",
     bodies: Path | None = None,
+    paths: Path | None = None,
     headers: dict[str, str] | None = None,
     connections: int = 8,
     threads: int = 2,
@@ -249,12 +294,15 @@ def run_wrk(
 ) -> WrkResult:
     """Run wrk with bench/wrk/bench.lua; `rate` (requests/s in total) paces the connections.
 
+    `bodies`: a file of JSON bodies sent in turn; `paths`: a file of paths to GET in turn.
+
     The script prints a JSON summary (latency percentiles in µs) as its last line.
     """
     threads = min(threads, connections)
     args = [
         f"method={method}",
         f"bodies={bodies or ''}",
+        f"paths={paths or ''}",
         f"rate={(rate or 0) / threads:.6f}",
         *(f"header={k}: {v}" for k, v in (headers or {}).items()),
     ]
@@ -290,3 +338,67 @@ def max_rate(url: str, connection_counts: Sequence[int] = (4, 8, 16), **wrk_args
             best = result
     assert best is not None
     return best
+
+
+@dataclass
+class LoadFigures:
+    """An endpoint under load: its best rate, and latency when offered 70% of it."""
+
+    max_rps: float
+    paced_rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def add_to(self, results: Results, label: str, runs: int) -> None:
+        detail = f"median of {runs} runs"
+        results.add(f"{label} max rate", self.max_rps, "req/s", detail)
+        results.add(f"{label} p50 @70%", self.p50_ms, "ms", f"at {self.paced_rps:,.0f} req/s")
+        results.add(f"{label} p99 @70%", self.p99_ms, "ms", f"at {self.paced_rps:,.0f} req/s")
+        if self.errors:
+            results.notes.append(f"{label}: {self.errors} errors or non-2xx answers")
+
+
+LOAD_METHOD = (
+    "max rate: wrk closed loop (each connection sends as soon as it has an answer), the best "
+    "of {counts} connections; latency: wrk paced by bench/wrk/bench.lua's delay() to 70% of "
+    "that rate, so requests are not queued behind each other and the figure is the service's "
+    "own time (wrk2 is not packaged; unlike wrk2 this does not charge a stall to the requests "
+    "that would have been sent during it)"
+)
+
+
+def measure_load(
+    url: str,
+    *,
+    runs: int = 3,
+    duration_s: int = 8,
+    connection_counts: Sequence[int] = (2, 4, 8),
+    paced_connections: int = 8,
+    threads: int = 1,
+    **wrk_args,
+) -> LoadFigures:
+    """Median over runs of: max rate, then p50/p99 latency at 70% of that run's max rate."""
+    per_run = []
+    errors = 0
+    for _ in range(runs):
+        best = max_rate(url, connection_counts, duration_s=duration_s, threads=threads, **wrk_args)
+        paced = run_wrk(
+            url,
+            connections=paced_connections,
+            threads=threads,
+            duration_s=duration_s,
+            rate=0.7 * best.rps,
+            **wrk_args,
+        )
+        errors += best.errors + best.non_2xx + paced.errors + paced.non_2xx
+        per_run.append(
+            {
+                "max_rps": best.rps,
+                "paced_rps": paced.rps,
+                "p50_ms": paced.latency_ms["p50"],
+                "p99_ms": paced.latency_ms["p99"],
+            }
+        )
+    median = median_of_runs(per_run)
+    return LoadFigures(errors=errors, **median)

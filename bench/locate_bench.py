@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-import shapely
 import sqlean
 from sqlalchemy import text
 
@@ -27,32 +26,20 @@ from bench.common import (
     Results,
     median_of_runs,
     percentiles,
+    points_in_district,
     psycopg_url,
     spread,
 )
-from bench.district import sample_points
 from bench.generate import bench_app
 
 TARGET_P99_MS = 2.0
-PG_RAW = (
-    "SELECT id FROM areas"
-    " WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"
-)
+PG_RAW = "SELECT id FROM areas WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"
 # SpatiaLite only uses its R*Tree when asked through the SpatialIndex table (as locate does).
 SPATIALITE_RAW = (
     "SELECT id FROM areas WHERE ST_Contains(geom, MakePoint(?, ?, 4326)) AND id IN"
     " (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'areas'"
     " AND f_geometry_column = 'geom' AND search_frame = MakePoint(?, ?, 4326))"
 )
-
-
-def random_points(url: str, count: int, seed: int) -> np.ndarray:
-    """Points spread evenly over the district's own polygon."""
-    with psycopg.connect(url) as conn:
-        wkb = conn.execute("SELECT ST_AsBinary(geom) FROM areas WHERE level = 'district'").fetchone()
-    district = np.array([shapely.from_wkb(bytes(wkb[0]))])
-    x, y, _ = sample_points(district, np.array([count]), np.random.default_rng(seed))
-    return np.column_stack([x, y])
 
 
 def _timed(call: Callable[[], object]) -> float:
@@ -143,7 +130,8 @@ def spatialite_copy(url: str, path: Path) -> str:
             flask_migrate.upgrade()
             db.engine.dispose()
         areas = pg.execute(
-            "SELECT id, code, name, level, parent_id, path, ST_AsBinary(geom) FROM areas ORDER BY id"
+            "SELECT id, code, name, level, parent_id, path, ST_AsBinary(geom)"
+            " FROM areas ORDER BY id"
         ).fetchall()
         units = pg.execute("SELECT id, code, name, kind, area_code, active FROM units").fetchall()
     at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -196,12 +184,10 @@ def main(argv=None) -> None:
     parser.add_argument("--points", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-spatialite", action="store_true")
-    parser.add_argument(
-        "--spatialite-file", type=Path, default=BENCH_DIR / "out" / "areas.sqlite"
-    )
+    parser.add_argument("--spatialite-file", type=Path, default=BENCH_DIR / "out" / "areas.sqlite")
     args = parser.parse_args(argv)
     url = psycopg_url(args.database_url)
-    points = [random_points(url, args.points, args.seed + run) for run in range(args.runs)]
+    points = [points_in_district(url, args.points, args.seed + run) for run in range(args.runs)]
     pg = postgis(url, points)
     pg.print()
     pg.save()

@@ -165,15 +165,16 @@ def generate_reports(
     end_local = end_utc + 8 * HOUR
 
     # Where: a share at a few hundred hot places (an old estate, a market, a building site).
-    hot_micro = rng.choice(n_micro, HOT_POINTS, replace=False)
-    hot_x, hot_y, _ = sample_points(micro_geoms[hot_micro], np.ones(HOT_POINTS, dtype=int), rng)
-    zipf = 1.0 / np.arange(1, HOT_POINTS + 1) ** 0.9
+    hot_points = min(HOT_POINTS, max(1, n_micro // 10))  # a small test district has fewer
+    hot_micro = rng.choice(n_micro, hot_points, replace=False)
+    hot_x, hot_y, _ = sample_points(micro_geoms[hot_micro], np.ones(hot_points, dtype=int), rng)
+    zipf = 1.0 / np.arange(1, hot_points + 1) ** 0.9
     codes = list(CATEGORY_WEIGHTS)
     known = {code for code, _, _ in CATEGORIES}
     assert set(codes) <= known, set(codes) - known
-    hot_category = _choice(rng, list(CATEGORY_WEIGHTS.values()), HOT_POINTS)
-    hot_episode_start = rng.integers(0, DAYS - 60, HOT_POINTS)
-    hot_episodic = rng.random(HOT_POINTS) < 0.5
+    hot_category = _choice(rng, list(CATEGORY_WEIGHTS.values()), hot_points)
+    hot_episode_start = rng.integers(0, DAYS - 60, hot_points)
+    hot_episodic = rng.random(hot_points) < 0.5
 
     is_hot = rng.random(n) < HOT_SHARE
     hot_id = np.where(is_hot, _choice(rng, zipf, n), -1)

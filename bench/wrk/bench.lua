@@ -1,5 +1,6 @@
 -- wrk script for the benchmarks: JSON bodies from a file, optional pacing, a JSON summary.
 --   wrk ... -s bench.lua URL -- method=POST bodies=/tmp/bodies.jsonl rate=250 "header=K: V"
+--   wrk ... -s bench.lua URL -- paths=/tmp/paths.txt   (GET each path in turn)
 -- rate is requests per second for each wrk thread (0 = as fast as the server answers).
 -- Pacing gives every request a slot on a fixed schedule and delay() waits for it, so the
 -- offered load stays near `rate` whatever the latency (like wrk2, but latency is still timed
@@ -24,7 +25,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local method, bodies, interval, next_slot, position = "GET", {}, 0, nil, 0
+local method, bodies, paths, interval, next_slot, position = "GET", {}, {}, 0, nil, 0
 local headers = {}
 
 function init(args)
@@ -36,6 +37,10 @@ function init(args)
       for line in io.lines(value) do
         bodies[#bodies + 1] = line
       end
+    elseif key == "paths" and value ~= "" then
+      for line in io.lines(value) do
+        paths[#paths + 1] = line
+      end
     elseif key == "rate" and tonumber(value) > 0 then
       interval = 1000 / tonumber(value)
     elseif key == "header" then
@@ -45,9 +50,9 @@ function init(args)
   end
   if #bodies > 0 then
     headers["Content-Type"] = headers["Content-Type"] or "application/json"
-    -- Threads start at different places in the file.
-    position = (thread_id * 7919) % #bodies
   end
+  -- Threads start at different places in the file.
+  position = (thread_id * 7919) % math.max(#bodies, #paths, 1)
 end
 
 function delay()
@@ -67,12 +72,15 @@ function delay()
 end
 
 function request()
-  local body = nil
+  local body, path = nil, nil
   if #bodies > 0 then
     position = position % #bodies + 1
     body = bodies[position]
+  elseif #paths > 0 then
+    position = position % #paths + 1
+    path = paths[position]
   end
-  return wrk.format(method, nil, headers, body)
+  return wrk.format(method, path, headers, body)
 end
 
 function done(summary, latency, requests)
