@@ -31,7 +31,7 @@ from app.extensions import db
 from app.reports.models import STATUSES, Report
 from bench.common import DEFAULT_DATABASE_URL, Stopwatch, psycopg_url
 from bench.district import District, build_district
-from bench.reports import REPORT_COLUMNS, Staff, generate_reports, render_rows
+from bench.reports import REPORT_COLUMNS, Staff, area_paths, generate_reports, render_rows
 
 # Every bench user signs in with this password (a benchmark database only).
 BENCH_PASSWORD = "jiefen-bench"
@@ -123,31 +123,20 @@ def bench_app(url: str):
 # --- areas, units, staff ------------------------------------------------------------------
 
 
-def load_areas(conn: psycopg.Connection, district: District, at: datetime) -> dict[str, int]:
-    """Every level with COPY; returns code -> id."""
-    ids: dict[str, int] = {}
-    next_id = 1
-    above_ids: list[int] = []
-    above_paths: list[str] = ["/"]
+def load_areas(conn: psycopg.Connection, district: District, at: datetime) -> None:
+    """Every level with COPY, ids in order (parents before children)."""
+    paths = area_paths(district)
+    level_start, next_id = 0, 1
     columns = "id, code, name, level, parent_id, path, geom, created_at, updated_at"
     with conn.cursor().copy(f"COPY areas ({columns}) FROM STDIN") as copy:
         for level in district.levels:
-            parents = level.parent if len(level.parent) else np.zeros(len(level), dtype=int)
             wkb = shapely.to_wkb(shapely.set_srid(level.geoms, 4326), hex=True, include_srid=True)
-            level_ids, paths = [], []
             for i, code in enumerate(level.codes):
-                parent = int(parents[i])
-                path = f"{above_paths[parent]}{code}/"
-                parent_id = above_ids[parent] if above_ids else None
-                copy.write_row(
-                    (next_id, code, level.names[i], level.name, parent_id, path, wkb[i], at, at)
-                )
-                ids[code] = next_id
-                level_ids.append(next_id)
-                paths.append(path)
-                next_id += 1
-            above_ids, above_paths = level_ids, paths
-    return ids
+                parent_id = level_start + int(level.parent[i]) if len(level.parent) else None
+                row = (next_id + i, code, level.names[i], level.name, parent_id)
+                copy.write_row((*row, paths[level.name][i], wkb[i], at, at))
+            # Ids of this level start at next_id: the next level's parents are indexed from it.
+            level_start, next_id = next_id, next_id + len(level)
 
 
 def unit_rows(district: District) -> list[tuple[str, str, str, str]]:

@@ -113,14 +113,20 @@ def postgis(url: str, points_per_run: list[np.ndarray]) -> Results:
 # --- SpatiaLite ---------------------------------------------------------------------------
 
 
+def _fingerprint(conn, sql_area: str) -> tuple[int, float]:
+    """How many areas, and their total area: tells a stale copy from a current one."""
+    count, total = conn.execute(f"SELECT count(*), sum({sql_area}(geom)) FROM areas").fetchone()
+    return count, round(total or 0.0, 9)
+
+
 def spatialite_copy(url: str, path: Path) -> str:
-    """The areas and units of the PostGIS database in a SpatiaLite file (built once)."""
+    """The areas and units of the PostGIS database in a SpatiaLite file (rebuilt when stale)."""
     sqlite_url = f"sqlite:///{path}"
     with psycopg.connect(url) as pg:
-        count = pg.execute("SELECT count(*) FROM areas").fetchone()[0]
+        wanted = _fingerprint(pg, "ST_Area")
         if path.exists():
             with _spatialite(path) as lite:
-                if lite.execute("SELECT count(*) FROM areas").fetchone()[0] == count:
+                if _fingerprint(lite, "ST_Area") == wanted:
                     return sqlite_url
             path.unlink()
         import flask_migrate
@@ -184,7 +190,9 @@ def main(argv=None) -> None:
     parser.add_argument("--points", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-spatialite", action="store_true")
-    parser.add_argument("--spatialite-file", type=Path, default=BENCH_DIR / "out" / "areas.sqlite")
+    parser.add_argument(
+        "--spatialite-file", type=Path, help="default bench/out/<database>-areas.sqlite"
+    )
     args = parser.parse_args(argv)
     url = psycopg_url(args.database_url)
     points = [points_in_district(url, args.points, args.seed + run) for run in range(args.runs)]
@@ -192,8 +200,10 @@ def main(argv=None) -> None:
     pg.print()
     pg.save()
     if not args.no_spatialite:
-        args.spatialite_file.parent.mkdir(exist_ok=True)
-        lite = spatialite(url, points, args.spatialite_file)
+        name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+        path = args.spatialite_file or BENCH_DIR / "out" / f"{name}-areas.sqlite"
+        path.parent.mkdir(exist_ok=True)
+        lite = spatialite(url, points, path)
         lite.print()
         lite.save()
 

@@ -228,7 +228,7 @@ def generate_reports(
         np.where(rng.random(n) < 0.7, 0, 1),
         np.where(risk == 1, 1, np.where(risk == 2, np.where(rng.random(n) < 0.6, 1, 2), 2)),
     )
-    tier = np.where(triaged, tier, -1)
+    tier = np.where(np.isnat(life["dispatched_at"]), -1, tier)  # a tier comes with dispatch
 
     # Routing columns from the micro-grid each point was drawn in.
     grid_level, community = district.level("grid"), district.level("community")
@@ -282,7 +282,7 @@ def generate_reports(
             np.datetime64("NaT"),
         ),
         "triaged_by": np.where(
-            life["triaged_at"] != np.datetime64("NaT"),
+            ~np.isnat(life["triaged_at"]),
             staff.cleaner_ids[rng.integers(0, len(staff.cleaner_ids), n)],
             -1,
         ),
