@@ -7,7 +7,7 @@ PORT ?= 5000
 SWEEP_EVERY ?= 60
 export FLASK_APP := wsgi
 
-.PHONY: run test setup system-deps lint format demo-urls clean sweep
+.PHONY: run test bench setup system-deps lint format demo-urls clean sweep
 
 run: setup  ## start the service on SQLite + SpatiaLite with demo data (and the deadline sweep)
 	$(PY) -m flask db upgrade
@@ -25,6 +25,12 @@ sweep: setup  ## one deadline sweep, as cron or a systemd timer runs it in produ
 
 test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1/jiefen_bench
+BENCH_REPORTS ?= 1000000
+
+bench: setup  ## benchmarks, not tests: a PostGIS district at real volume, routing, the intake floor
+	$(PY) -m bench --database-url $(BENCH_DATABASE_URL) --reports $(BENCH_REPORTS) $(BENCH_ARGS)
 
 setup: system-deps $(VENV)/.installed
 

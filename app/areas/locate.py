@@ -1,14 +1,23 @@
 """Route a point to the chain of areas that contain it and to the responsible unit."""
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import defer
 
 from app.areas.models import LEVELS, ROUTING_LEVEL, Area, level_rank
 from app.core.coords import CoordSys, to_wgs84, validate_lon_lat
 from app.core.errors import Invalid
-from app.core.spatial import bbox_around, contains_point, distance_m, in_bbox, to_shapely
+from app.core.spatial import (
+    bbox_around,
+    contains_point_param,
+    distance_m,
+    in_bbox,
+    point_wkt,
+    to_shapely,
+)
 from app.extensions import db
 from app.units.models import Unit
 
@@ -54,16 +63,44 @@ def wgs84_point(lon: float, lat: float, coord_sys: str = "wgs84") -> tuple[float
 
 def locate(lon: float, lat: float, coord_sys: str = "wgs84") -> Located:
     lon, lat = wgs84_point(lon, lat, coord_sys)
-    chain = list(
-        db.session.scalars(select(Area).where(contains_point(Area.geom, Area.id, lon, lat)))
-    )
-    chain.sort(key=lambda a: level_rank(a.level))
-    result = Located(lon, lat, chain)
+    result = _containing(lon, lat)
     if result.routing_area is None:
         _snap(result, float(current_app.config["AREA_SNAP_METERS"]))
-    if result.routing_area is not None:
-        result.unit = responsible_unit(result.routing_area)
+        if result.routing_area is not None:
+            result.unit = responsible_unit(result.routing_area)
     return result
+
+
+def _containing(lon: float, lat: float) -> Located:
+    """The areas containing the point and the routing area's unit, in one round trip.
+
+    Every report is routed on arrival, so this is on the intake path: a second query for the
+    unit cost as much as the spatial one (bench/locate_bench.py).
+    """
+    statement = _containing_statement(db.engine.dialect.name)
+    rows = db.session.execute(statement, {"point_wkt": point_wkt(lon, lat)}).all()
+    chain = sorted({area.id: area for area, _unit in rows}.values(), key=_depth)
+    units = [unit for _area, unit in rows if unit is not None]
+    return Located(lon, lat, chain, min(units, key=_unit_preference) if units else None)
+
+
+@cache
+def _containing_statement(dialect: str) -> Select:
+    """Built once per dialect: the statement is the same for every point."""
+    unit_of_routing_area = and_(
+        Unit.area_code == Area.code, Area.level == ROUTING_LEVEL, Unit.active.is_(True)
+    )
+    return (
+        select(Area, Unit)
+        .outerjoin(Unit, unit_of_routing_area)
+        .where(contains_point_param(Area.geom, Area.id, "point_wkt"))
+        # Polygons stay in the database; an area's geom loads if something asks for it.
+        .options(defer(Area.geom))
+    )
+
+
+def _depth(area: Area) -> int:
+    return level_rank(area.level)
 
 
 def _nearest(lon: float, lat: float, metres: float, **filters) -> tuple[Area, float] | None:
@@ -105,10 +142,13 @@ def _ancestors(area: Area) -> list[Area]:
     return chain
 
 
+def _unit_preference(unit: Unit) -> tuple[bool, str]:
+    """An area's own-level unit (the 综治中心) before any department attached to it."""
+    return (unit.kind != ROUTING_LEVEL, unit.code)
+
+
 def responsible_unit(area: Area) -> Unit | None:
-    return db.session.scalars(
-        select(Unit)
-        .where(Unit.area_code == area.code, Unit.active.is_(True))
-        .order_by(Unit.kind != ROUTING_LEVEL, Unit.code)
-        .limit(1)
-    ).first()
+    units = db.session.scalars(
+        select(Unit).where(Unit.area_code == area.code, Unit.active.is_(True))
+    ).all()
+    return min(units, key=_unit_preference) if units else None

@@ -11,7 +11,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely import transform
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, func, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import InstrumentedAttribute
@@ -54,11 +54,30 @@ def _spatialite_index_filter(id_column, table: str, geom: str, frame) -> ColumnE
     return id_column.in_(rowids)
 
 
+def point_wkt(lon: float, lat: float) -> str:
+    return f"POINT({lon!r} {lat!r})"
+
+
 def contains_point(
     geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, lon: float, lat: float
 ) -> ColumnElement[bool]:
     """Rows whose polygon contains the point, using the spatial index on both databases."""
-    pt = func.ST_GeomFromText(f"POINT({lon!r} {lat!r})", SRID)
+    return _contains(geom_column, id_column, func.ST_GeomFromText(point_wkt(lon, lat), SRID))
+
+
+def contains_point_param(
+    geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, name: str
+) -> ColumnElement[bool]:
+    """contains_point with the point as a bind parameter (its `point_wkt`), for a statement
+    built once and executed many times: building and keying a statement per call costs more
+    than the spatial query itself."""
+    pt = func.ST_GeomFromText(bindparam(name, type_=String), SRID)
+    return _contains(geom_column, id_column, pt)
+
+
+def _contains(
+    geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, pt
+) -> ColumnElement[bool]:
     contains = func.ST_Contains(geom_column, pt)
     if not is_sqlite():
         return contains

@@ -1,0 +1,27 @@
+"""Every benchmark that exists, in one go (`make bench`): the data, routing, the baseline."""
+
+import argparse
+
+from bench import baseline_bench, generate, locate_bench
+from bench.common import DEFAULT_DATABASE_URL
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter runs")
+    args = parser.parse_args(argv)
+    url = ["--database-url", args.database_url]
+    print("== data")
+    generate.main([*url, "--reports", str(args.reports), "--seed", str(args.seed), "--reuse"])
+    runs = ["--runs", "2" if args.quick else "5"]
+    locate_bench.main([*url, *runs, "--points", "500" if args.quick else "2000"])
+    runs = ["--runs", "1" if args.quick else "3"]
+    baseline_bench.main([*url, *runs, "--duration", "4" if args.quick else "8"])
+    print("\nFigures are medians of runs; JSON copies in bench/out/.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The benchmark data generator: repeatable, and its routing columns agree with the polygons."""
+
+from datetime import UTC, datetime
+
+import numpy as np
+import psycopg
+
+from bench.district import build_district
+from bench.generate import main
+from bench.reports import Staff, generate_reports
+
+SMALL = ["--communities-per-subdistrict", "2", "--grids", "40", "--micro-per-grid", "3"]
+END = datetime(2026, 6, 30, 8, 0, tzinfo=UTC)
+
+
+def test_same_seed_same_reports():
+    district = build_district(5, 2, 40, 3)
+    staff = Staff(np.array([1]), np.arange(2, 6), 10)
+    first = generate_reports(district, 300, 5, END, staff)
+    again = generate_reports(build_district(5, 2, 40, 3), 300, 5, END, staff)
+    for name, column in first.columns.items():
+        assert np.array_equal(column, again.columns[name], equal_nan=column.dtype.kind in "fM")
+
+
+def test_small_run_is_consistent(fresh_database):
+    url = fresh_database("postgresql")
+    main(
+        ["--database-url", url, "--reports", "200", "--seed", "3", "--end", END.isoformat(), *SMALL]
+    )
+    with psycopg.connect(url) as conn:
+        levels = dict(conn.execute("SELECT level, count(*) FROM areas GROUP BY level").fetchall())
+        assert levels == {
+            "district": 1,
+            "subdistrict": 13,
+            "community": 26,
+            "grid": 40,
+            "micro_grid": 120,
+        }
+        misrouted = conn.execute(
+            "SELECT count(*) FROM reports r JOIN areas a ON a.code = r.area_code"
+            " WHERE NOT ST_Contains(a.geom, r.location) OR a.level <> 'micro_grid'"
+            " OR r.area_path <> a.path OR r.area_path NOT LIKE '/510503/' || r.subdistrict_code || '/%'"
+        ).fetchone()[0]
+        assert misrouted == 0
+        total, newest = conn.execute("SELECT count(*), max(created_at) FROM reports").fetchone()
+        assert total == 200 and newest <= END
+        inconsistent = conn.execute(
+            "SELECT count(*) FROM reports WHERE"
+            " (status = 'received' AND dispatched_at IS NOT NULL)"
+            " OR (status = 'archived' AND (closed_at IS NULL OR archived_at < closed_at))"
+            " OR (status = 'closed' AND (resolved_at IS NULL OR archived_at IS NOT NULL))"
+            " OR (status = 'merged' AND NOT duplicate_of < id)"
+            " OR (dispatched_at IS NOT NULL AND (due_at IS NULL OR dispatched_at < created_at))"
+        ).fetchone()[0]
+        assert inconsistent == 0
