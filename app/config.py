@@ -55,6 +55,8 @@ class Config:
     QUEUE_LEASE_SECONDS = 600
     DUPLICATE_RADIUS_M = 300.0
     DUPLICATE_WINDOW_DAYS = 7.0
+    # Only the newest this many reports nearby are scored: a flood at one place stays cheap.
+    DUPLICATE_MAX_CANDIDATES = 200
     # Candidates scoring below this (0…1) are not shown as possible duplicates.
     DUPLICATE_MIN_SCORE = 0.32
 

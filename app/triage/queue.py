@@ -107,6 +107,18 @@ def items_for(reports: list[Report], user: User) -> list[QueueItem]:
     return items
 
 
+def commit_keeping(items: list[QueueItem]) -> None:
+    """Commit, then load the items' reports back in one query.
+
+    A commit expires every loaded object; serialising the page afterwards would otherwise
+    reload each report on its own (one query per item). The rest of an item is plain values.
+    """
+    ids = [item.report.id for item in items]
+    db.session.commit()
+    if ids:
+        db.session.scalars(select(Report).where(Report.id.in_(ids))).all()
+
+
 def _names(model, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
