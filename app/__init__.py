@@ -22,17 +22,21 @@ def _blueprints():
     from app.accounts.routes import users_blp as users
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
+    from app.exports.routes import blp as exports
+    from app.stats.routes import blp as stats
     from app.units.routes import blp as units
+    from app.webhooks.routes import blp as webhooks
 
-    return (auth, users, areas, units, categories)
+    return (auth, users, areas, units, categories, stats, exports, webhooks)
 
 
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.demo.cli import demo_cli
+    from app.webhooks.cli import outbox_cli
 
-    return (users_cli, areas_cli, demo_cli)
+    return (users_cli, areas_cli, demo_cli, outbox_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -61,8 +65,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from app.core.health import blp as health
+    from app.stats.dashboard import blp as dashboard
+    from app.webhooks.outbox import install as install_outbox
 
     app.register_blueprint(health)
+    app.register_blueprint(dashboard)
+    install_outbox()
 
     @app.get("/api/v1/docs-assets/<path:filename>")
     def docs_assets(filename: str):

@@ -6,11 +6,13 @@ from app.categories.models import Category
 from app.photos.models import Photo
 from app.reports.models import Report, ReportEvent
 from app.units.models import Unit
+from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Area",
     "AuthToken",
     "Category",
+    "OutboxEvent",
     "Photo",
     "Report",
     "ReportEvent",
@@ -18,4 +20,6 @@ __all__ = [
     "User",
     "UserArea",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
