@@ -124,7 +124,7 @@ def _on_time(row, moment: datetime) -> str:
 
 def ledger_rows(user: User, f: ReportFilter) -> Iterator[tuple]:
     """The rows, in the order of HEADERS, read from the database a batch at a time."""
-    area_names = dict(db.session.execute(select(Area.code, Area.name)).tuples())
+    area_names = dict(db.session.execute(select(Area.code, Area.name)).all())
     reveal = shows_phones(user)
     moment = now()
     result = db.session.execute(ledger_query(user, f).execution_options(yield_per=BATCH))

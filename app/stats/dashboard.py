@@ -45,7 +45,7 @@ from app.stats.labels import (
     period_label,
 )
 from app.stats.overdue import card_counts, overdue_cases
-from app.stats.overview import overview
+from app.stats.overview import names_for, overview
 from app.units.models import Unit
 
 blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -206,15 +206,6 @@ def _map_level(area: Area | None) -> str:
     return below if has_below else area.level
 
 
-def _names(code_column, name_column, codes: set) -> dict[str, str]:
-    codes.discard(None)
-    if not codes:
-        return {}
-    return dict(
-        db.session.execute(select(code_column, name_column).where(code_column.in_(codes))).tuples()
-    )
-
-
 @blp.get("")
 @signed_in
 def page(user: User):
@@ -238,8 +229,8 @@ def page(user: User):
         subdistricts=subdistricts,
         stats=overview(user, f),
         overdue=overdue,
-        unit_names=_names(Unit.code, Unit.name, {r.unit_code for r in overdue}),
-        category_names=_names(Category.code, Category.name, {r.category_code for r in overdue}),
+        unit_names=names_for(Unit.code, Unit.name, {r.unit_code for r in overdue}),
+        category_names=names_for(Category.code, Category.name, {r.category_code for r in overdue}),
         cards=card_counts(user, f.area_code),
         map_url=url_for(".map_png", **query),
         ledger_url=url_for(".ledger", **query),

@@ -58,7 +58,7 @@ def area_in_scope(user: User, code: str, field: str = "area_code") -> Area:
 
 def category_and_children(code: str) -> list[str]:
     """A category with every category below it: 物业纠纷 counts 物业收费 too."""
-    parents = dict(db.session.execute(select(Category.code, Category.parent_code)).tuples())
+    parents = dict(db.session.execute(select(Category.code, Category.parent_code)).all())
     if code not in parents:
         raise Invalid.field("category_code", f"unknown category {code}", "query")
 

@@ -160,11 +160,13 @@ def _by_count(item: tuple) -> tuple:
     return (-count, key is None, key or "")
 
 
-def _names(model_code, model_name, codes) -> dict[str, str]:
-    codes = [c for c in codes if c]
+def names_for(code_column, name_column, codes) -> dict[str, str]:
+    """{code: name} for the given codes (None and unknown codes left out)."""
+    codes = sorted({c for c in codes if c})
     if not codes:
         return {}
-    return dict(db.session.execute(select(model_code, model_name).where(model_code.in_(codes))))
+    query = select(code_column, name_column).where(code_column.in_(codes))
+    return dict(db.session.execute(query).all())
 
 
 def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
@@ -184,8 +186,8 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
         "by_status": _listed(_breakdown(r, "status"), STATUS_NAMES, STATUSES),
         "by_channel": _listed(_breakdown(r, "channel"), CHANNEL_NAMES, CHANNELS),
         "by_risk": _listed(_breakdown(r, "risk_level"), RISK_NAMES, RISK_LEVELS),
-        "by_category": _listed(categories, _names(Category.code, Category.name, categories)),
-        "by_subdistrict": _listed(subdistricts, _names(Area.code, Area.name, subdistricts)),
+        "by_category": _listed(categories, names_for(Category.code, Category.name, categories)),
+        "by_subdistrict": _listed(subdistricts, names_for(Area.code, Area.name, subdistricts)),
         "group_by": group_by,
     }
     if group_by:

@@ -187,12 +187,11 @@ def post(claimed: Claimed, timeout: float) -> Answer:
 
 
 def record(claimed: Claimed, answer: Answer, settings: Settings) -> str:
-    """Store the answer under the claim; move the subscription's health. Returns the outcome."""
+    """Store the answer under the claim, then the subscription's health. Returns the outcome:
+    delivered, retry, failed, or lost (the lease ran out and another deliverer holds it).
+    """
     moment = now()
     attempts = claimed.attempts + 1
-    subscription = db.session.get(
-        WebhookSubscription, claimed.subscription_id, with_for_update=True, populate_existing=True
-    )
     values: dict[str, Any] = {
         "attempts": attempts,
         "last_attempt_at": moment,
@@ -204,17 +203,12 @@ def record(claimed: Claimed, answer: Answer, settings: Settings) -> str:
     if answer.ok:
         outcome = "delivered"
         values.update(status="delivered", delivered_at=moment)
-        if subscription is not None:
-            subscription.status, subscription.consecutive_failures = "active", 0
-            subscription.paused_until, subscription.last_success_at = None, moment
     else:
         outcome = "failed" if attempts >= settings.max_attempts else "retry"
         values.update(
             status="failed" if outcome == "failed" else "pending",
             next_attempt_at=moment + backoff(attempts, settings),
         )
-        if subscription is not None:
-            _count_failure(subscription, answer, moment, settings)
         log.warning(
             "webhook delivery %s to subscription %s failed (attempt %d): %s",
             claimed.delivery_id,
@@ -222,12 +216,25 @@ def record(claimed: Claimed, answer: Answer, settings: Settings) -> str:
             attempts,
             answer.error,
         )
-    db.session.execute(
+    stored = db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == claimed.id, WebhookDelivery.claim_token == claimed.token)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if stored.rowcount != 1:
+        db.session.rollback()
+        log.error("webhook delivery %s: lease lost before the answer", claimed.delivery_id)
+        return "lost"
+    subscription = db.session.get(
+        WebhookSubscription, claimed.subscription_id, with_for_update=True, populate_existing=True
+    )
+    if subscription is not None:
+        if answer.ok:
+            subscription.status, subscription.consecutive_failures = "active", 0
+            subscription.paused_until, subscription.last_success_at = None, moment
+        else:
+            _count_failure(subscription, answer, moment, settings)
     db.session.commit()
     return outcome
 
