@@ -162,7 +162,7 @@ def _draw_areas(draw, areas, project, breaks, s) -> None:
 
 
 def _draw_labels(draw, areas, project, font) -> None:
-    name_font, count_font = font(17), font(15)
+    name_font, count_font = font(20), font(17)
     for area in areas:
         if area.geometry.is_empty:
             continue

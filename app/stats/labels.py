@@ -40,7 +40,6 @@ SATISFACTION_NAMES = {
     "dissatisfied": "不满意",
 }
 CARD_NAMES = {"none": "", "yellow": "黄牌", "red": "红牌"}
-UNSET = "未填"
 
 
 def label(names: dict[str, str], value: str | None, empty: str = "") -> str:

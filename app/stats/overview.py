@@ -147,11 +147,13 @@ def _breakdown(r: Subquery, column: str) -> dict[str | None, int]:
     return {key: int(n) for key, n in rows}
 
 
-def _listed(counts: dict, names: dict[str, str], every: tuple[str, ...] = ()) -> list[dict]:
+def _listed(
+    counts: dict, names: dict[str, str], unset: str, every: tuple[str, ...] = ()
+) -> list[dict]:
     """[{key, name, count}]: every known value first (zeros too), then others by count."""
     items = [{"key": k, "name": names.get(k, k), "count": counts.get(k, 0)} for k in every]
     rest = sorted(((k, n) for k, n in counts.items() if k not in every), key=_by_count)
-    items += [{"key": k, "name": names.get(k, k) if k else "未填", "count": n} for k, n in rest]
+    items += [{"key": k, "name": names.get(k, k) if k else unset, "count": n} for k, n in rest]
     return items
 
 
@@ -183,11 +185,15 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
         **_figures(totals),
         "time_to_dispatch": durations.get("time_to_dispatch", EMPTY_DURATION),
         "time_to_resolve": durations.get("time_to_resolve", EMPTY_DURATION),
-        "by_status": _listed(_breakdown(r, "status"), STATUS_NAMES, STATUSES),
-        "by_channel": _listed(_breakdown(r, "channel"), CHANNEL_NAMES, CHANNELS),
-        "by_risk": _listed(_breakdown(r, "risk_level"), RISK_NAMES, RISK_LEVELS),
-        "by_category": _listed(categories, names_for(Category.code, Category.name, categories)),
-        "by_subdistrict": _listed(subdistricts, names_for(Area.code, Area.name, subdistricts)),
+        "by_status": _listed(_breakdown(r, "status"), STATUS_NAMES, "", STATUSES),
+        "by_channel": _listed(_breakdown(r, "channel"), CHANNEL_NAMES, "", CHANNELS),
+        "by_risk": _listed(_breakdown(r, "risk_level"), RISK_NAMES, "未分级", RISK_LEVELS),
+        "by_category": _listed(
+            categories, names_for(Category.code, Category.name, categories), "未分类"
+        ),
+        "by_subdistrict": _listed(
+            subdistricts, names_for(Area.code, Area.name, subdistricts), "区域外"
+        ),
         "group_by": group_by,
     }
     if group_by:
