@@ -9,7 +9,7 @@ from app.core.auth import current_user
 from app.exports.ledger import HEADERS, MIMETYPES, ledger_file
 from app.extensions import Blueprint, db
 from app.reports.models import CHANNELS, STATUSES
-from app.stats.filters import PeriodArgs, ReportFilter
+from app.stats.filters import CODE, PeriodArgs, ReportFilter
 
 blp = Blueprint(
     "exports", __name__, url_prefix="/api/v1/exports", description="The ledger (一本账) as files"
@@ -30,7 +30,7 @@ BINARY = {"type": "string", "format": "binary"}
 
 class LedgerArgs(PeriodArgs):
     status = DelimitedList(ma.fields.String(validate=ma.validate.OneOf(STATUSES)))
-    category_code = ma.fields.String()
+    category_code = ma.fields.String(validate=CODE)
     channel = ma.fields.String(validate=ma.validate.OneOf(CHANNELS))
 
 

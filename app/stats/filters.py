@@ -112,6 +112,10 @@ class PeriodBound(ShanghaiDateTime):
         return moment
 
 
+# Area and category codes: letters, digits, "_", "." and "-" (a NUL would upset PostgreSQL).
+CODE = ma.validate.Regexp(r"^[\w.\-]{1,64}$", error="not a code")
+
+
 class PeriodArgs(Schema):
     """?since=&until=&area_code=: cases received in [since, until), within an area."""
 
@@ -119,7 +123,9 @@ class PeriodArgs(Schema):
         metadata={"description": "received at or after (ISO 8601; a date is Shanghai midnight)"}
     )
     until = PeriodBound(metadata={"description": "received before (exclusive)"})
-    area_code = ma.fields.String(metadata={"description": "only cases inside this area"})
+    area_code = ma.fields.String(
+        validate=CODE, metadata={"description": "only cases inside this area"}
+    )
 
     @ma.validates_schema
     def _order(self, data, **kwargs):

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from app.areas.models import LEVELS
 from app.core.schemas import GeoJSONGeometry, Schema, ShanghaiDateTime
-from app.stats.filters import PeriodArgs
+from app.stats.filters import CODE, PeriodArgs
 from app.stats.overview import GROUP_BY
 
 
@@ -33,7 +33,9 @@ class RepeatPlaceArgs(PeriodArgs):
         validate=ma.validate.Range(min=2, max=10_000),
         metadata={"description": "at least this many cases in the window"},
     )
-    category_code = ma.fields.String(metadata={"description": "only this category (and below)"})
+    category_code = ma.fields.String(
+        validate=CODE, metadata={"description": "only this category (and below)"}
+    )
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 

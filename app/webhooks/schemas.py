@@ -7,6 +7,7 @@ from app.core.schemas import Schema, ShanghaiDateTime
 from app.webhooks.models import DELIVERY_STATES, SUBSCRIPTION_STATES, WEBHOOK_EVENTS
 
 EVENTS_FIELD_DOC = {"description": f"any of: {', '.join(WEBHOOK_EVENTS)}"}
+NO_CONTROL_CHARACTERS = ma.validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters")
 
 
 class WebhookCreateSchema(Schema):
@@ -19,10 +20,15 @@ class WebhookCreateSchema(Schema):
     )
     secret = ma.fields.String(
         load_default=None,
-        validate=ma.validate.Length(min=16, max=128),
+        validate=[
+            ma.validate.Length(min=16, max=128),
+            ma.validate.Regexp(r"^[\x21-\x7e]*$", error="printable ASCII without spaces"),
+        ],
         metadata={"description": "HMAC key for X-Jiefen-Signature; generated when absent"},
     )
-    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    description = ma.fields.String(
+        load_default="", validate=[ma.validate.Length(max=200), NO_CONTROL_CHARACTERS]
+    )
 
 
 class WebhookSchema(Schema):

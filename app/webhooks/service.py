@@ -13,9 +13,16 @@ from app.webhooks.signing import new_secret
 
 def check_url(url: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
+    problem = Invalid.field("url", "must be an absolute http:// or https:// URL")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise problem
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a malformed port or IPv6 address raises here
+    except ValueError as error:
+        raise problem from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid.field("url", "must be an absolute http:// or https:// URL")
+        raise problem
     return url
 
 

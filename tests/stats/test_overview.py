@@ -143,6 +143,7 @@ def test_service_agrees_with_the_api(app, cases, make_user):
         ({"since": "yesterday"}, "since"),
         ({"since": "0001-01-01T00:00:00+08:00"}, "since"),
         ({"group_by": "day"}, "group_by"),
+        ({"area_code": "S1\x00"}, "area_code"),
     ],
 )
 def test_bad_queries_name_the_field(client, areas, admin_headers, query, field):

@@ -66,6 +66,17 @@ def test_deliveries_are_listed_and_deleting_drops_the_waiting_ones(
             "secret",
         ),
         ({"events": ["report.created"]}, "url"),
+        ({"url": "http://[::1/x", "events": ["report.created"]}, "url"),
+        ({"url": "http://example.com:99999/", "events": ["report.created"]}, "url"),
+        ({"url": "http://exa mple.com/", "events": ["report.created"]}, "url"),
+        (
+            {"url": "https://example.com/x", "events": ["report.created"], "secret": "a b" * 8},
+            "secret",
+        ),
+        (
+            {"url": "https://x.cn", "events": ["report.created"], "description": "a\x00b"},
+            "description",
+        ),
     ],
 )
 def test_bad_subscriptions_name_the_field(client, areas, admin_headers, payload, field):
