@@ -23,19 +23,22 @@ def _blueprints():
     from app.accounts.routes import users_blp as users
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
+    from app.exports.routes import blp as exports
     from app.public.api import public_blp, track_blp
     from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
+    from app.stats.routes import blp as stats
     from app.triage.routes import queue_blp as queue
     from app.triage.routes import rules_blp as triage_rules
     from app.triage.routes import triage_blp as triage
     from app.units.routes import blp as units
+    from app.webhooks.routes import blp as webhooks
     from app.workflow.routes import blp as workflow
     from app.workflow.routes import deadlines_blp as deadlines
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules, workflow, deadlines,
+        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks,
     )  # fmt: skip
 
 
@@ -45,18 +48,23 @@ def _cli_groups():
     from app.demo.cli import demo_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
+    from app.webhooks.cli import outbox_cli
     from app.workflow.cli import reports_cli, sla_cli
 
-    return (users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli)
+    return (
+        users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli, outbox_cli,
+    )  # fmt: skip
 
 
 def _hooks() -> None:
     """Seams other packages plug into (each registers once, however many apps are made)."""
     from app.triage.suggestions import register as register_suggestions
+    from app.webhooks.outbox import install as install_outbox
     from app.workflow import install as install_workflow
 
     register_suggestions()
     install_workflow()
+    install_outbox()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -93,8 +101,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from app.core.health import blp as health
+    from app.stats.dashboard import blp as dashboard
 
     app.register_blueprint(health)
+    app.register_blueprint(dashboard)
 
     from app.public.pages import limit_form_size, pages
 

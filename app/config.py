@@ -69,6 +69,21 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
 
+    # Outgoing webhooks (flask outbox deliver).
+    WEBHOOK_TIMEOUT_SECONDS = 10.0
+    # Attempts per delivery before it is given up; waits double from the base up to the cap.
+    WEBHOOK_MAX_ATTEMPTS = 10
+    WEBHOOK_RETRY_BASE_SECONDS = 30.0
+    WEBHOOK_RETRY_MAX_SECONDS = 6 * 3600.0
+    # Consecutive failed attempts after which a subscription is marked failing and paused.
+    WEBHOOK_FAILING_AFTER = 5
+    WEBHOOK_POLL_SECONDS = 5.0
+
+    # The supervisor page's sign-in (a cookie session tied to a token family).
+    DASHBOARD_SESSION_HOURS = 12
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+
     LOG_LEVEL = "INFO"
     LOG_JSON = True
 

@@ -9,6 +9,7 @@ from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
 from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
+from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Category",
     "DeadlinePolicy",
     "IdempotencyKey",
+    "OutboxEvent",
     "Photo",
     "QrSite",
     "Report",
@@ -29,4 +31,6 @@ __all__ = [
     "User",
     "UserArea",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

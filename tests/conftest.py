@@ -19,6 +19,9 @@ from app.triage.seed import seed_rules
 from app.units.service import create_unit
 from tests.geometry import TEST_AREAS
 
+# Fixtures shared by the browser tests (Chromium, a live server).
+pytest_plugins = ["tests.browser"]
+
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_PASSWORD = "correct-horse-9"
 

@@ -1,7 +1,6 @@
 """`flask demo load` and `flask demo urls`."""
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from app.demo.load import DEMO_PASSWORD, DEMO_USERS, first_demo_site, load_demo
@@ -31,8 +30,7 @@ def urls(base):
     if site is not None:
         click.echo(f"  Scan-to-report page:    {base}/s/{site_code(site)}  ({site.name})")
         click.echo(f"  Follow a report:        {base}/t")
-    for line in current_app.config.get("DEMO_EXTRA_URLS", []):
-        click.echo(f"  {line}".replace("{base}", base))
+    click.echo(f"  Supervisor dashboard:   {base}/dashboard  (sign in as supervisor)")
     click.echo(f"  Demo logins (demo only, password for all: {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         click.echo(f"    {user.username:<12} {user.role:<12} {user.display_name}")

@@ -2,14 +2,11 @@
 
 import hashlib
 import io
-import threading
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.core.coords import haversine_m
 from app.core.spatial import to_shapely
@@ -23,14 +20,6 @@ from tests.public.helpers import NAXI_GPS, photo
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,
@@ -41,31 +30,6 @@ PHONE = {
 }
 # Where the phone says it is: 200 m east of the poster.
 PHONE_AT = (INSIDE_G1[0] + 0.002, INSIDE_G1[1])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The app on a real socket, in a thread; QR codes point at it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture

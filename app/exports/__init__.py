@@ -1,0 +1,1 @@
+"""Exports: the ledger (一本账) as CSV and XLSX."""

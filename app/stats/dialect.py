@@ -1,0 +1,94 @@
+"""DIALECT ADAPTER for statistics: the only SQL here that differs between PostgreSQL and SQLite.
+
+Durations, Asia/Shanghai calendar buckets and percentiles. Everything else in `app.stats` is
+dialect-neutral SQLAlchemy.
+"""
+
+from sqlalchemy import Float, Integer, Select, cast, func, literal_column, select
+from sqlalchemy.sql import ColumnElement, case
+
+from app.core.spatial import is_sqlite
+
+# SQLite stores UTCDateTime as naive UTC text. Shanghai has kept UTC+8 without daylight
+# saving since 1991, so a fixed offset gives the same local calendar as the zone database.
+_SQLITE_SHANGHAI = literal_column("'+8 hours'")
+_PG_ZONE = literal_column("'Asia/Shanghai'")
+
+
+def seconds_between(later: ColumnElement, earlier: ColumnElement) -> ColumnElement[float]:
+    """`later - earlier` in seconds (a float)."""
+    if is_sqlite():
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return cast(func.extract("epoch", later - earlier), Float)
+
+
+def local_period_start(moment: ColumnElement, group_by: str) -> ColumnElement[str]:
+    """'YYYY-MM-DD' of the Monday (week) or first day (month) of `moment` in Asia/Shanghai."""
+    if group_by not in ("week", "month"):
+        raise ValueError(group_by)
+    if is_sqlite():
+        if group_by == "week":
+            # Back six days, then forward to the next Monday: the Monday on or before.
+            return func.date(
+                moment,
+                _SQLITE_SHANGHAI,
+                literal_column("'-6 days'"),
+                literal_column("'weekday 1'"),
+            )
+        return func.strftime(literal_column("'%Y-%m-01'"), moment, _SQLITE_SHANGHAI)
+    local = func.timezone(_PG_ZONE, moment)
+    return func.to_char(
+        func.date_trunc(literal_column(f"'{group_by}'"), local), literal_column("'YYYY-MM-DD'")
+    )
+
+
+def percentiles(
+    value: ColumnElement,
+    where: list[ColumnElement[bool]],
+    fractions: tuple[float, ...],
+    group: ColumnElement | None = None,
+) -> Select:
+    """Continuous percentiles (as `percentile_cont`) of `value` over rows matching `where`.
+
+    Columns: `grp` (when grouped), `n` (rows with a value), then `p0`, `p1` … per fraction.
+    """
+    where = [*where, value.is_not(None)]
+    if not is_sqlite():
+        columns = [func.count(value).label("n")]
+        columns += [
+            # A literal, not a parameter: percentile_cont is overloaded on its argument's type.
+            func.percentile_cont(literal_column(repr(float(f)))).within_group(value).label(f"p{i}")
+            for i, f in enumerate(fractions)
+        ]
+        if group is None:
+            return select(*columns).where(*where)
+        return select(group.label("grp"), *columns).where(*where).group_by(group)
+
+    # SQLite has no percentile_cont: rank the values, then interpolate between the two
+    # ranks around fraction × (n - 1), exactly as PostgreSQL's percentile_cont does.
+    partition = [group] if group is not None else None
+    ranked_columns = [
+        value.label("v"),
+        (func.row_number().over(partition_by=partition, order_by=value) - 1).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ]
+    if group is not None:
+        ranked_columns.insert(0, group.label("grp"))
+    ranked = select(*ranked_columns).where(*where).subquery("ranked")
+    columns = [func.max(ranked.c.n).label("n")]
+    for i, fraction in enumerate(fractions):
+        position = fraction * (ranked.c.n - 1)
+        lower = cast(position, Integer)  # floor: positions are never negative
+        weight = position - lower
+        columns.append(
+            func.sum(
+                case(
+                    (ranked.c.rn == lower, ranked.c.v * (1 - weight)),
+                    (ranked.c.rn == lower + 1, ranked.c.v * weight),
+                    else_=0.0,
+                )
+            ).label(f"p{i}")
+        )
+    if group is None:
+        return select(*columns)
+    return select(ranked.c.grp, *columns).group_by(ranked.c.grp)

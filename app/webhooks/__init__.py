@@ -1,0 +1,1 @@
+"""Outgoing webhooks: subscriptions, a transactional outbox, signed and retried deliveries."""

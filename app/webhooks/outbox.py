@@ -1,0 +1,137 @@
+"""The transactional outbox: report events other systems follow, written with the change itself.
+
+`record_event` calls `note_event` (an AFTER_EVENT hook); just before the transaction commits,
+the noted events become outbox rows and one delivery per matching subscription, so they
+commit together with the change or, rolled back, are never sent.
+"""
+
+import uuid
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.clock import in_shanghai, now
+from app.extensions import db
+from app.reports.events import AFTER_EVENT
+from app.reports.models import ReportEvent
+from app.reports.schemas import ReportSchema
+from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+
+# Timeline actions → the webhook event they produce. Other actions are not sent.
+ACTION_EVENTS = {
+    "created": "report.created",
+    "dispatch": "report.dispatched",
+    "card_changed": "report.card_changed",
+    "escalate": "report.escalated",
+    "resolve": "report.resolved",
+    "close": "report.closed",
+    "close_without_follow_up": "report.closed",
+}
+
+# What a receiver learns about the case: no reporter name or phone.
+REPORT_FIELDS = (
+    "id",
+    "tracking_no",
+    "status",
+    "channel",
+    "description",
+    "category_code",
+    "risk_level",
+    "location",
+    "area_code",
+    "subdistrict_code",
+    "unit_code",
+    "tier",
+    "accept_due_at",
+    "due_at",
+    "card",
+    "duplicate_of",
+    "outcome",
+    "satisfaction",
+    "reopen_count",
+    "dispatched_at",
+    "resolved_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
+_report_schema = ReportSchema(only=REPORT_FIELDS)
+_PENDING = "webhook_outbox_pending"
+
+
+def note_event(event: ReportEvent) -> None:
+    """AFTER_EVENT hook: remember the events that other systems follow until commit."""
+    if event.action in ACTION_EVENTS:
+        db.session.info.setdefault(_PENDING, []).append(event)
+
+
+def event_payload(name: str, event: ReportEvent) -> dict:
+    """The delivery body without its delivery id: what happened and the case after it."""
+    return {
+        "event": name,
+        "occurred_at": in_shanghai(event.created_at).isoformat(),
+        "report": _report_schema.dump(event.report),
+        "change": {
+            "action": event.action,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "actor_role": event.actor_role,
+            "actor_unit_code": event.actor_unit_code,
+            "reason": event.reason,
+            "details": event.payload or {},
+        },
+    }
+
+
+def _write_outbox(session: Session) -> None:
+    """before_commit: turn this transaction's noted events into outbox rows and deliveries."""
+    noted = session.info.pop(_PENDING, None)
+    if not noted:
+        return
+    # An event added inside a savepoint that was rolled back has left the session.
+    events = [e for e in noted if e in session]
+    if not events:
+        return
+    subscriptions = list(session.scalars(select(WebhookSubscription)))
+    if not subscriptions:
+        return
+    session.flush()
+    moment = now()
+    for event in events:
+        name = ACTION_EVENTS[event.action]
+        receivers = [s for s in subscriptions if name in s.events]
+        if not receivers:
+            continue
+        outbox = OutboxEvent(
+            event=name,
+            report_id=event.report_id,
+            report_event_id=event.id,
+            payload=event_payload(name, event),
+            created_at=moment,
+        )
+        session.add(outbox)
+        for subscription in receivers:
+            session.add(
+                WebhookDelivery(
+                    delivery_id=str(uuid.uuid4()),
+                    subscription_id=subscription.id,
+                    outbox_event=outbox,
+                    next_attempt_at=moment,
+                    created_at=moment,
+                )
+            )
+
+
+def _forget_on_rollback(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Hook the outbox into every session once per process (create_app calls this)."""
+    if note_event not in AFTER_EVENT:
+        AFTER_EVENT.append(note_event)
+    if not sa_event.contains(Session, "before_commit", _write_outbox):
+        sa_event.listen(Session, "before_commit", _write_outbox)
+        sa_event.listen(Session, "after_soft_rollback", _forget_on_rollback)
