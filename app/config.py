@@ -14,6 +14,8 @@ class Config:
     # Unset means SQLite + SpatiaLite in the instance folder (see database.py).
     DATABASE_URL = ""
     SPATIALITE_LIBRARY_PATH = "mod_spatialite"
+    # A pooled PostgreSQL connection idle this long is tested before use (busy ones are not).
+    DB_PING_AFTER_IDLE_SECONDS = 10.0
     SQL_ECHO = False
 
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"

@@ -1,4 +1,4 @@
-"""Reading at scale: the queue, the filtered report list and the overdue list on the full data set.
+"""Reading at scale: the queue, report lists, overdue list and statistics on the full data set.
 
     python -m bench.read_bench --database-url postgresql://postgres@127.0.0.1/jiefen_bench
     python -m bench.read_bench --explain          # EXPLAIN ANALYZE of every statement they send
@@ -6,7 +6,7 @@
 Measured in process with Flask's test client (no HTTP, no gunicorn), one request at a time, as
 the signed-in staff member who would ask: each endpoint's variants (filters, scopes, the next
 page) are sent in turn, and p50/p95/p99 are taken per run; figures are medians of runs. The
-target is p95 under 50 ms.
+target is p95 under 50 ms; for the statistics overview of a year, under 1 s.
 """
 
 import argparse
@@ -33,7 +33,9 @@ from bench.common import (
 from bench.generate import BENCH_PASSWORD, bench_app
 
 TARGET_P95_MS = 50.0
+TARGET_STATS_MS = 1000.0
 WARM = 3  # rounds of every variant before timing
+STATS_REQUESTS = 5  # per variant and run: each takes a good part of a second
 
 
 @dataclass
@@ -113,6 +115,61 @@ def cases(url: str) -> list[Case]:
             [reports(), reports(status="accepted"), reports(since=_ago(end, 30))],
         ),
     ]
+
+
+def stats_cases(url: str) -> list[Case]:
+    """The statistics overview for the last year: the district, by month, one sub-district."""
+    with psycopg.connect(url) as conn:
+        end = datetime.fromisoformat(
+            conn.execute("SELECT value FROM bench_dataset WHERE key = 'end'").fetchone()[0]
+        )
+        sub = conn.execute("SELECT code FROM areas WHERE level = 'subdistrict' LIMIT 1").fetchone()
+    year = {"since": _ago(end, 365), "until": end.astimezone(SHANGHAI).isoformat()}
+
+    def overview(**query) -> str:
+        return "/api/v1/stats/overview?" + urlencode({**year, **query})
+
+    return [
+        Case("GET /stats/overview, a year", "bench-supervisor", [overview()]),
+        Case(
+            "GET /stats/overview, a year by month", "bench-supervisor", [overview(group_by="month")]
+        ),
+        Case(
+            "GET /stats/overview, a year, one sub-district",
+            "bench-supervisor",
+            [overview(area_code=sub[0])],
+        ),
+    ]
+
+
+def measure_stats(app, all_cases: list[Case], runs: int) -> Results:
+    """Each overview STATS_REQUESTS times per run: p50 and the slowest, medians of runs."""
+    client = app.test_client()
+    results = Results("statistics at scale")
+    headers = {c.username: _token(client, c.username) for c in all_cases}
+    per_case: dict[str, list[dict[str, float]]] = {}
+    for case in all_cases:
+        _get(client, case.paths[0], headers[case.username])  # warm
+    for _ in range(runs):
+        for case in all_cases:
+            times = [
+                _get(client, case.paths[0], headers[case.username]) for _ in range(STATS_REQUESTS)
+            ]
+            per_case.setdefault(case.name, []).append(
+                {**percentiles(times, (50,)), "max": max(times)}
+            )
+    for case in all_cases:
+        median = median_of_runs(per_case[case.name])
+        verdict = "meets" if median["max"] < TARGET_STATS_MS else "MISSES"
+        results.add(f"{case.name} p50", median["p50"], "ms")
+        results.add(
+            f"{case.name} slowest", median["max"], "ms", f"{verdict} < {TARGET_STATS_MS:g} ms"
+        )
+    results.notes.append(
+        f"in process (Flask test client), {runs} runs × {STATS_REQUESTS} requests per variant, "
+        "as the district supervisor; the year before the data set's end"
+    )
+    return results
 
 
 def _token(client, username: str) -> dict[str, str]:
@@ -220,16 +277,21 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=200, help="per endpoint and run")
     parser.add_argument("--explain", action="store_true", help="print query plans, no timing")
+    parser.add_argument("--no-stats", action="store_true", help="skip the statistics overview")
     args = parser.parse_args(argv)
     url = psycopg_url(args.database_url)
     app = bench_app(url)
     all_cases = cases(url)
     if args.explain:
-        explain(app, url, all_cases)
+        explain(app, url, [*all_cases, *stats_cases(url)])
         return
     results = measure(app, all_cases, args.runs, args.requests)
     results.print()
     results.save()
+    if not args.no_stats:
+        stats = measure_stats(app, stats_cases(url), args.runs)
+        stats.print()
+        stats.save()
     with app.app_context():
         db.engine.dispose()
 

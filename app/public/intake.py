@@ -63,6 +63,13 @@ class Filed:
     report: Report
     tracking_key: str
     replayed: bool = False
+    # Read before the commit (which expires the report), so the answer needs no reload.
+    tracking_no: str = ""
+    status: str = ""
+
+    def __post_init__(self):
+        self.tracking_no = self.tracking_no or self.report.tracking_no
+        self.status = self.status or self.report.status
 
 
 class Dropped(Exception):
