@@ -56,7 +56,8 @@ def get_queue(args):
     items, cursor = list_queue(
         current_user(), args["limit"], args["cursor"], args["claimed"], args["channel"]
     )
-    commit_keeping(items)  # suggestions filled in for reports that came back to the queue
+    # Suggestions filled in for reports that came back to the queue are kept.
+    commit_keeping(items, only_if_stored=True)
     return {"items": items, "next_cursor": cursor}
 
 

@@ -31,6 +31,8 @@ CANDIDATE_STATES = bindparam(
     "candidate_states", DUPLICATE_CANDIDATE_STATES, expanding=True, literal_execute=True
 )
 MAX_DUPLICATES = 5
+# Set in the session when a read recomputed suggestions: there is something to commit.
+STORED = "jiefen.suggestions_stored"
 FLOOD_WINDOW = timedelta(hours=24)
 PHONE_FLOOD_AT = 5  # earlier reports from one phone in a day
 CLIENT_FLOOD_AT = 10  # from one network address (higher: offices and estates share one)
@@ -299,6 +301,7 @@ def _recompute(report: Report, rules: RuleSet) -> ReportSuggestion:
         with db.session.begin_nested():
             suggestion = compute(report, rules)
             db.session.add(suggestion)
+        db.session.info[STORED] = True
         return suggestion
     except IntegrityError:
         pass  # another reader stored it first: theirs is as good as ours
