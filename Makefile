@@ -29,7 +29,7 @@ test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGI
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1/jiefen_bench
 BENCH_REPORTS ?= 1000000
 
-bench: setup  ## benchmarks, not tests: a PostGIS district at real volume, routing, the intake floor
+bench: setup  ## benchmarks, not tests: a PostGIS district at real volume; routing, intake, reading, ledger
 	$(PY) -m bench --database-url $(BENCH_DATABASE_URL) --reports $(BENCH_REPORTS) $(BENCH_ARGS)
 
 setup: system-deps $(VENV)/.installed

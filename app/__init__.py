@@ -9,7 +9,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import models  # noqa: F401  (every table on the metadata)
 from app.config import Config, check_production_safety, from_environment
-from app.core.database import configure_sqlite_engine, database_uri, engine_options
+from app.core.database import (
+    configure_postgresql_engine,
+    configure_sqlite_engine,
+    database_uri,
+    engine_options,
+)
 from app.core.errors import register_error_handlers
 from app.core.request_log import configure_logging
 from app.extensions import Api, db, limiter, migrate
@@ -93,6 +98,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine, app.config["SPATIALITE_LIBRARY_PATH"])
+        else:
+            configure_postgresql_engine(db.engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
 
     # One Api per app: the OpenAPI document is built per application instance.
     api = Api(app)

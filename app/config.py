@@ -14,6 +14,8 @@ class Config:
     # Unset means SQLite + SpatiaLite in the instance folder (see database.py).
     DATABASE_URL = ""
     SPATIALITE_LIBRARY_PATH = "mod_spatialite"
+    # A pooled PostgreSQL connection idle this long is tested before use (busy ones are not).
+    DB_PING_AFTER_IDLE_SECONDS = 10.0
     SQL_ECHO = False
 
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
@@ -55,6 +57,8 @@ class Config:
     QUEUE_LEASE_SECONDS = 600
     DUPLICATE_RADIUS_M = 300.0
     DUPLICATE_WINDOW_DAYS = 7.0
+    # Only the newest this many reports nearby are scored: a flood at one place stays cheap.
+    DUPLICATE_MAX_CANDIDATES = 200
     # Candidates scoring below this (0…1) are not shown as possible duplicates.
     DUPLICATE_MIN_SCORE = 0.32
 

@@ -1,9 +1,11 @@
-"""Every benchmark that exists, in one go (`make bench`): the data, routing, the baseline."""
+"""Every benchmark, in one go (`make bench`): the data, routing, intake, reading, the ledger."""
 
 import argparse
+import subprocess
+import sys
 
-from bench import baseline_bench, generate, locate_bench
-from bench.common import DEFAULT_DATABASE_URL
+from bench import baseline_bench, generate, intake_bench, locate_bench, read_bench
+from bench.common import BENCH_DIR, DEFAULT_DATABASE_URL
 
 
 def main(argv=None) -> None:
@@ -19,7 +21,17 @@ def main(argv=None) -> None:
     runs = ["--runs", "2" if args.quick else "5"]
     locate_bench.main([*url, *runs, "--points", "500" if args.quick else "2000"])
     runs = ["--runs", "1" if args.quick else "3"]
-    baseline_bench.main([*url, *runs, "--duration", "4" if args.quick else "8"])
+    duration = ["--duration", "4" if args.quick else "8"]
+    baseline_bench.main([*url, *runs, *duration])
+    intake_bench.main([*url, *runs, *duration])
+    read_bench.main([*url, *runs, "--requests", "50" if args.quick else "200"])
+    rows = [str(min(10_000, args.reports)), str(min(100_000, args.reports))]
+    print("\n== ledger export: time and peak memory (bench/ledger_memory.py)")
+    ledger = [
+        sys.executable, str(BENCH_DIR / "ledger_memory.py"), "--existing", args.database_url,
+        "--username", "bench-admin", "--rows", *rows, "--format", "csv", "xlsx",
+    ]  # fmt: skip
+    subprocess.run(ledger, check=True)
     print("\nFigures are medians of runs; JSON copies in bench/out/.")
 
 

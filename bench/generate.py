@@ -11,13 +11,17 @@ timeline rows would double the load time and nothing read here needs them.
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from itertools import pairwise
 
 import flask_migrate
 import numpy as np
 import psycopg
 import shapely
+from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy import select
 
@@ -29,9 +33,17 @@ from app.core.spatial import to_shapely
 from app.demo.load import unit_code_for
 from app.extensions import db
 from app.reports.models import STATUSES, Report
-from bench.common import DEFAULT_DATABASE_URL, Stopwatch, psycopg_url
+from bench.common import DEFAULT_DATABASE_URL, ROOT, Stopwatch, psycopg_url
 from bench.district import District, build_district
-from bench.reports import REPORT_COLUMNS, Staff, area_paths, generate_reports, render_rows
+from bench.reports import (
+    REPORT_COLUMNS,
+    SUGGESTION_COLUMNS,
+    Staff,
+    area_paths,
+    generate_reports,
+    render_rows,
+    render_suggestion_rows,
+)
 
 # Every bench user signs in with this password (a benchmark database only).
 BENCH_PASSWORD = "jiefen-bench"
@@ -64,8 +76,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def dataset_params(args: argparse.Namespace) -> dict[str, int]:
+def schema_head() -> str:
+    """The newest migration: a data set built on an older schema is rebuilt, not reused."""
+    return ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+
+
+def dataset_params(args: argparse.Namespace) -> dict[str, int | str]:
     return {
+        "schema": schema_head(),
         "reports": args.reports,
         "seed": args.seed,
         "communities_per_subdistrict": args.communities_per_subdistrict,
@@ -220,31 +238,46 @@ def _table_constraints(conn: psycopg.Connection, table: str) -> tuple[list, list
     return constraints, indexes
 
 
-def load_reports(conn: psycopg.Connection, reports, seed: int, clock: Stopwatch) -> None:
-    """COPY with the indexes and constraints set aside: building them once is far cheaper
-    than maintaining fifteen of them row by row, and re-adding each foreign key checks it."""
-    constraints, indexes = _table_constraints(conn, "reports")
+@contextmanager
+def _indexes_set_aside(conn: psycopg.Connection, table: str, clock: Stopwatch) -> Iterator[None]:
+    """Drop the table's indexes and constraints for a bulk load, rebuild them after: building
+    once is far cheaper than maintaining them row by row, and re-adding a foreign key checks it."""
+    constraints, indexes = _table_constraints(conn, table)
     conn.execute("SET maintenance_work_mem = '256MB'")
-    for name, _definition, _kind in constraints:
-        conn.execute(sql.SQL("ALTER TABLE reports DROP CONSTRAINT {}").format(sql.Identifier(name)))
-    for name, _definition in indexes:
-        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-    with clock.phase(f"COPY {reports.n:,} reports"):
-        columns = ", ".join(REPORT_COLUMNS)
-        with conn.cursor().copy(f"COPY reports ({columns}) FROM STDIN") as copy:
-            bounds = [*range(0, reports.n, COPY_CHUNK), reports.n]
-            for start, stop in pairwise(bounds):
-                lines = render_rows(reports, start, stop, seed)
-                copy.write(("\n".join(lines) + "\n").encode())
-    with clock.phase(f"{len(indexes)} indexes, {len(constraints)} constraints (checked)"):
-        for _name, definition in indexes:
+    name = sql.Identifier(table)
+    for constraint, _definition, _kind in constraints:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(name, sql.Identifier(constraint))
+        )
+    for index, _definition in indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)))
+    yield
+    with clock.phase(f"{table}: {len(indexes)} indexes, {len(constraints)} constraints (checked)"):
+        for _index, definition in indexes:
             conn.execute(definition)
-        for name, definition, _kind in reversed(constraints):  # unique first, then foreign keys
+        for constraint, definition, _kind in reversed(constraints):  # unique, then foreign keys
             conn.execute(
-                sql.SQL("ALTER TABLE reports ADD CONSTRAINT {} {}").format(
-                    sql.Identifier(name), sql.SQL(definition)
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                    name, sql.Identifier(constraint), sql.SQL(definition)
                 )
             )
+
+
+def _copy(conn: psycopg.Connection, table: str, columns, n: int, render) -> None:
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for start, stop in pairwise([*range(0, n, COPY_CHUNK), n]):
+            copy.write(("\n".join(render(start, stop)) + "\n").encode())
+
+
+def load_reports(conn: psycopg.Connection, reports, seed: int, clock: Stopwatch) -> None:
+    """Reports, then a suggestion row for each, as intake stores one for every report."""
+    render = partial(render_rows, reports, seed=seed)
+    with _indexes_set_aside(conn, "reports", clock), clock.phase(f"COPY {reports.n:,} reports"):
+        _copy(conn, "reports", REPORT_COLUMNS, reports.n, render)
+    render = partial(render_suggestion_rows, reports)
+    table = "report_suggestions"
+    with _indexes_set_aside(conn, table, clock), clock.phase(f"COPY {reports.n:,} suggestions"):
+        _copy(conn, table, SUGGESTION_COLUMNS, reports.n, render)
 
 
 def _reset_sequences(conn: psycopg.Connection) -> None:
@@ -262,6 +295,22 @@ def _record_params(conn: psycopg.Connection, params: dict, at: datetime) -> None
         " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         (json.dumps(params, sort_keys=True), at.isoformat()),
     )
+
+
+def presort_queue(app) -> None:
+    """What intake would have stored for the reports still waiting: duplicates, category, risk."""
+    from app.triage.rules import RuleSet
+    from app.triage.suggestions import compute
+
+    with app.app_context():
+        rules = RuleSet.load()
+        waiting = db.session.scalars(
+            select(Report).where(Report.status.in_(("received", "needs_info"))).order_by(Report.id)
+        ).all()
+        for report in waiting:
+            db.session.merge(compute(report, rules))
+        db.session.commit()
+        print(f"  {len(waiting):,} queued reports pre-sorted")
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -342,6 +391,8 @@ def main(argv=None) -> None:
         conn.autocommit = True
         with clock.phase("VACUUM ANALYZE"):
             conn.execute("VACUUM ANALYZE")
+    with clock.phase("suggestions of the reports in the queue (the service's own)"):
+        presort_queue(app)
     with clock.phase("checks"):
         check(url, app, args.reports)
     print(f"done in {clock.total():.0f} s: {url}")

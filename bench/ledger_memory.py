@@ -3,6 +3,12 @@
     .venv/bin/python bench/ledger_memory.py                      # SQLite, 10 000 and 100 000
     .venv/bin/python bench/ledger_memory.py --rows 1000 10000 --format csv
     .venv/bin/python bench/ledger_memory.py --database-url postgresql://postgres@127.0.0.1/test
+    .venv/bin/python bench/ledger_memory.py \
+        --existing postgresql://postgres@127.0.0.1/jiefen_bench --username bench-admin \
+        --rows 10000 100000 --format csv xlsx
+
+With --existing, nothing is built: the newest N cases of that database (the 1,000,000-report
+benchmark data, say) are exported with `since`/`until`, as the signed-in user given.
 
 Each size is filled in one child process and exported in a fresh one, through the real
 endpoint (test client, body read in chunks as a WSGI server would), so the peak resident set
@@ -21,6 +27,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -130,8 +137,8 @@ def prepare(url: str, rows: int) -> None:
         db.session.commit()
 
 
-def measure(url: str, kind: str) -> dict:
-    """Export the whole ledger through the endpoint and report this process's peak memory."""
+def measure(url: str, kind: str, username: str = "bench", query: str = "") -> dict:
+    """Export the ledger through the endpoint and report this process's peak memory."""
     from sqlalchemy import select
 
     from app.accounts.models import User
@@ -140,14 +147,14 @@ def measure(url: str, kind: str) -> dict:
 
     app = _app(url)
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.username == "bench")).one()
+        user = db.session.scalars(select(User).where(User.username == username)).one()
         token = issue_pair(user).access_token
         db.session.commit()
     client = app.test_client()
     before = _rss_mb()
     started = time.perf_counter()
     response = client.get(
-        f"/api/v1/exports/ledger.{kind}",
+        f"/api/v1/exports/ledger.{kind}" + (f"?{query}" if query else ""),
         headers={"Authorization": f"Bearer {token}"},
         buffered=False,
     )
@@ -196,13 +203,51 @@ def _database_for(base: str | None, rows: int) -> tuple[str, callable]:
     return url, drop
 
 
+def newest(url: str, rows: int) -> tuple[str, int]:
+    """The since/until query that selects the newest `rows` cases, and how many it selects."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        since, until = conn.execute(
+            "SELECT (SELECT created_at FROM reports ORDER BY created_at DESC OFFSET %s LIMIT 1),"
+            " max(created_at) + interval '1 second' FROM reports",
+            (rows - 1,),
+        ).fetchone()
+        count = conn.execute(
+            "SELECT count(*) FROM reports WHERE created_at >= %s AND created_at < %s",
+            (since, until),
+        ).fetchone()[0]
+    return urlencode({"since": since.isoformat(), "until": until.isoformat()}), count
+
+
+def measure_existing(args) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(
+        f"{'format':<7}{'rows':>9}{'file MB':>9}{'s':>8}{'RSS before':>12}{'peak':>8}"
+        f"{'growth MB':>11}"
+    )
+    with open(OUT / "ledger_memory.jsonl", "a") as log:
+        for rows in args.rows:
+            query, count = newest(args.existing, rows)
+            for kind in args.format:
+                result = json.loads(_child("--measure", args.existing, kind, args.username, query))
+                result.update(dialect="postgresql", format=kind, rows=count, existing=True)
+                log.write(json.dumps(result) + "\n")
+                print(
+                    f"{kind:<7}{count:>9}{result['bytes'] / 2**20:>9.1f}{result['seconds']:>8}"
+                    f"{result['rss_before_mb']:>12}{result['peak_rss_mb']:>8}{result['growth_mb']:>11}"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--format", nargs="+", default=["xlsx", "csv"], choices=["xlsx", "csv"])
     parser.add_argument("--database-url", help="PostgreSQL admin URL; SQLite files when absent")
     parser.add_argument("--prepare", nargs=2, metavar=("URL", "ROWS"), help=argparse.SUPPRESS)
-    parser.add_argument("--measure", nargs=2, metavar=("URL", "KIND"), help=argparse.SUPPRESS)
+    parser.add_argument("--existing", metavar="URL", help="export from this database as it is")
+    parser.add_argument("--username", default="bench", help="who exports (with --existing)")
+    parser.add_argument("--measure", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("LOG_JSON", "0")
     if args.prepare:
@@ -210,6 +255,9 @@ def main() -> None:
         return
     if args.measure:
         print(json.dumps(measure(*args.measure)))
+        return
+    if args.existing:
+        measure_existing(args)
         return
 
     OUT.mkdir(parents=True, exist_ok=True)

@@ -410,13 +410,26 @@ def _lifecycle(rng, n, created, local, end, is_hot, hot_id, risk) -> dict[str, n
     dispatched_at = steps["dispatched_at"]
     due_at = dispatched_at + (DUE_DAYS[risk] * 86400).astype("timedelta64[s]")
     accept_due_at = dispatched_at + (ACCEPT_HOURS[risk] * 3600).astype("timedelta64[s]")
+    # The yellow card comes when YELLOW_CARD_AT of the time is used (app.workflow.deadlines).
+    yellow_at = dispatched_at + ((due_at - dispatched_at) * 4) // 5
+    accept_yellow_at = dispatched_at + ((accept_due_at - dispatched_at) * 4) // 5
+    # The sweep's rule (app.workflow.cards.card_for): the accept deadline counts until accepted.
     open_ = np.isin(status, [2, 3, 4])
-    window = due_at - dispatched_at
+    waiting = status == STATUSES.index("dispatched")
     card = np.zeros(n, dtype=np.int64)
-    card[open_ & (end > due_at - window // 4)] = 1  # yellow: the last quarter of the time
-    card[open_ & (end > due_at)] = 2  # red: overdue
+    card[open_ & ((end >= yellow_at) | (waiting & (end >= accept_yellow_at)))] = 1
+    red_open = open_ & ((end >= due_at) | (waiting & (end >= accept_due_at)))
+    card[red_open] = 2
     done = ~np.isnat(steps["resolved_at"])
-    card[done & (steps["resolved_at"] > due_at)] = 2
+    late = done & (steps["resolved_at"] > due_at)
+    card[late] = 2
+    card_changed_at = np.full(n, nat, dtype="datetime64[s]")
+    card_changed_at[card == 1] = np.where(
+        waiting & (accept_yellow_at < yellow_at), accept_yellow_at, yellow_at
+    )[card == 1]
+    card_changed_at[card == 2] = np.where(
+        waiting & (accept_due_at < due_at), accept_due_at, due_at
+    )[card == 2]
 
     stamps = [created, triaged_at, *steps.values()]
     updated = np.max(np.stack([np.where(np.isnat(s), created, s) for s in stamps]), axis=0)
@@ -434,7 +447,10 @@ def _lifecycle(rng, n, created, local, end, is_hot, hot_id, risk) -> dict[str, n
         "duplicate_of": np.where(status == STATUSES.index("merged"), previous + 1, -1),
         "due_at": due_at,
         "accept_due_at": accept_due_at,
+        "yellow_at": yellow_at,
+        "accept_yellow_at": accept_yellow_at,
         "card": card,
+        "card_changed_at": card_changed_at,
         "updated_at": updated,
         "version": version,
         **{k: v for k, v in steps.items() if k != "in_progress"},
@@ -541,6 +557,10 @@ def render_rows(reports: Reports, start: int, stop: int, seed: int) -> list[str]
         _times(created),
         _times(c["updated_at"][sl]),
         c["version"][sl].astype(str),
+        _times(c["dispatched_at"][sl]),  # assigned_at: the unit got it at dispatch
+        _times(c["accept_yellow_at"][sl]),
+        _times(c["yellow_at"][sl]),
+        _times(c["card_changed_at"][sl]),
     ]
     return ["\t".join(row) for row in zip(*cols, strict=True)]
 
@@ -554,6 +574,7 @@ REPORT_COLUMNS = (
     "return_count", "dispatched_at", "accepted_at", "resolved_at", "outcome",
     "resolution_note", "satisfaction", "followed_up_at", "reopen_count", "closed_at",
     "archived_at", "created_at", "updated_at", "version",
+    "assigned_at", "accept_yellow_at", "yellow_at", "card_changed_at",
 )  # fmt: skip
 
 N = "\\N"
@@ -574,3 +595,34 @@ def _floats(values: np.ndarray) -> list[str]:
 def _times(values: np.ndarray) -> list[str]:
     text = np.datetime_as_string(values, unit="s")
     return [N if t == "NaT" else t + "Z" for t in text]
+
+
+SUGGESTION_COLUMNS = (
+    "report_id", "duplicates", "suggested_category_code", "category_reasons", "suggested_risk",
+    "risk_rank", "risk_reasons", "junk_score", "junk_reasons", "computed_at",
+)  # fmt: skip
+
+
+def render_suggestion_rows(reports: Reports, start: int, stop: int) -> list[str]:
+    """COPY text lines of report_suggestions: what pre-sorting said when each report arrived.
+
+    The category is the one its text is about, the risk the one the cleaner later gave (low
+    while untriaged); the reports still in the queue are recomputed by the service afterwards.
+    """
+    c, codes = reports.columns, reports.lookups["category_codes"]
+    sl = slice(start, stop)
+    risk = np.maximum(c["risk"][sl], 0)
+    empty = ["[]"] * (stop - start)
+    cols = [
+        np.arange(start + 1, stop + 1).astype(str),
+        empty,
+        _lookup(codes, c["topic"][sl]),
+        empty,
+        _lookup(RISK_LEVELS, risk),
+        (risk + 1).astype(str),
+        empty,
+        ["0"] * (stop - start),
+        empty,
+        _times(c["created"][sl]),
+    ]
+    return ["\t".join(row) for row in zip(*cols, strict=True)]

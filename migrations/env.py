@@ -1,6 +1,7 @@
 """Alembic environment: runs inside the Flask app, with GeoAlchemy2's helpers for both dialects."""
 
 import logging
+from functools import partial
 from logging.config import fileConfig
 
 from alembic import context
@@ -31,7 +32,7 @@ def run_migrations_offline():
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=db.metadata,
         literal_binds=True,
-        include_object=include_object,
+        include_object=partial(include_object, dialect=db.engine.dialect.name),
         render_item=alembic_helpers.render_item,
     )
     with context.begin_transaction():
@@ -43,7 +44,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=db.metadata,
-            include_object=include_object,
+            include_object=partial(include_object, dialect=connection.dialect.name),
             render_item=alembic_helpers.render_item,
             process_revision_directives=process_revision_directives,
             render_as_batch=connection.dialect.name == "sqlite",

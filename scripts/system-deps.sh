@@ -7,6 +7,7 @@ packages=(
   fonts-wqy-microhei          # a CJK font for posters and maps
   libzbar0                    # QR decoding in the tests
   chromium                    # the browser the page tests drive (headless)
+  wrk                         # the load generator of make bench
 )
 # PostGIS only where a PostgreSQL server is (or must be) on this machine.
 if [ "${REQUIRE_POSTGIS:-0}" = 1 ] || dpkg -s postgresql-15 >/dev/null 2>&1; then

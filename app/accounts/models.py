@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from app.areas.models import Area
 from app.core.clock import now
 from app.core.database import Base
 from app.core.types import UTCDateTime
@@ -61,6 +62,11 @@ class UserArea(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True)
+    # Loaded with the row (a subquery in the same SELECT): scopes need the path on every
+    # staff request, and a separate query for it cost a round trip each time.
+    area_path: Mapped[str | None] = column_property(
+        select(Area.path).where(Area.code == area_code).scalar_subquery()
+    )
 
 
 class AuthToken(Base):

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import AuthToken, User
 from app.core.clock import now
@@ -67,8 +68,20 @@ def _find(token: str, kind: str) -> AuthToken | None:
     ).first()
 
 
+# The token with its user, roles and areas (with their paths) in one query, built once: it
+# runs on every staff request, where three round trips and building the statement each time
+# cost more than the work most requests do.
+_user = joinedload(AuthToken.user)
+ACCESS_TOKEN_QUERY = (
+    select(AuthToken)
+    .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == ACCESS)
+    .options(_user.joinedload(User.role_rows), _user.joinedload(User.area_rows))
+)
+
+
 def user_for_access_token(token: str) -> tuple[User, AuthToken]:
-    row = _find(token, ACCESS)
+    found = db.session.scalars(ACCESS_TOKEN_QUERY, {"token_hash": _digest(token)})
+    row = found.unique().first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("token is not valid or has been revoked")
     if row.expires_at <= now():

@@ -6,10 +6,9 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from flask import g, request
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, true
 
 from app.core.errors import Forbidden, Unauthorized
-from app.extensions import db
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -33,6 +32,8 @@ def authenticate() -> "User":
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     user, row = user_for_access_token(token)
     g.current_user, g.current_token = user, row
+    # Kept apart: after the view commits, reading user.username would reload the user.
+    g.current_username = user.username
     return user
 
 
@@ -81,15 +82,9 @@ class Scope:
 
 
 def scope_of(user: "User") -> Scope:
-    from app.areas.models import Area
-
     if user.has_role("admin"):
         return Scope(True, ())
-    codes = user.area_codes
-    paths = (
-        tuple(db.session.scalars(select(Area.path).where(Area.code.in_(codes)))) if codes else ()
-    )
-    return Scope(False, paths)
+    return Scope(False, tuple(sorted(r.area_path for r in user.area_rows if r.area_path)))
 
 
 def require_scope(user: "User", area_path: str | None, what: str = "this") -> None:

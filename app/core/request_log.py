@@ -44,7 +44,6 @@ def configure_logging(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        user = g.get("current_user")
         log.info(
             "request",
             extra={
@@ -58,7 +57,7 @@ def configure_logging(app: Flask) -> None:
                         * 1000,
                         1,
                     ),
-                    "user": user.username if user is not None else None,
+                    "user": g.get("current_username"),
                 }
             },
         )

@@ -17,7 +17,11 @@ SPATIALITE_TABLES = frozenset(
 )  # fmt: skip
 
 
-def include_object(obj, name, obj_type, reflected, compare_to) -> bool:
+def include_object(obj, name, obj_type, reflected, compare_to, dialect: str = "") -> bool:
     if obj_type == "table" and (name in SPATIALITE_TABLES or name.startswith("idx_")):
+        return False
+    # An index the models keep for one database only (Index.info["dialects"]).
+    only_on = getattr(obj, "info", {}).get("dialects") if obj_type == "index" else None
+    if only_on and dialect and dialect not in only_on:
         return False
     return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)

@@ -102,6 +102,11 @@ def in_bbox(
     )
 
 
+def xy(geom_column: InstrumentedAttribute) -> tuple[ColumnElement[float], ColumnElement[float]]:
+    """A point column's lon and lat as plain numbers (labelled x and y), not a geometry to parse."""
+    return func.ST_X(geom_column).label("x"), func.ST_Y(geom_column).label("y")
+
+
 def bbox_around(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
     dlat = metres / METRES_PER_DEGREE
     dlon = metres / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))

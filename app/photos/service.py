@@ -76,5 +76,6 @@ def attach_photo(
     )
     db.session.add(photo)
     db.session.flush()
+    db.session.expire(report, ["photos"])  # the list read before (if any) lacks this one
     record_event(report, "photo_added", actor=uploaded_by, payload={"photo_id": photo.id})
     return photo, True

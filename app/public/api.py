@@ -56,12 +56,11 @@ def tracking_url(tracking_no: str, key: str) -> str:
 
 
 def filed_body(filed: Filed) -> dict:
-    report = filed.report
     return {
-        "tracking_no": report.tracking_no,
+        "tracking_no": filed.tracking_no,
         "tracking_key": filed.tracking_key,
-        "status": report.status,
-        "tracking_url": tracking_url(report.tracking_no, filed.tracking_key),
+        "status": filed.status,
+        "tracking_url": tracking_url(filed.tracking_no, filed.tracking_key),
     }
 
 

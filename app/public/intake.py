@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.areas.locate import wgs84_point
 from app.categories.service import active_category
 from app.core.coords import haversine_m
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, DomainError, Invalid
 from app.core.privacy import normalise_mobile
 from app.core.spatial import point
 from app.extensions import db
@@ -27,7 +27,7 @@ from app.photos.processing import PhotoRejected, ProcessedPhoto, process_photo
 from app.photos.service import attach_photo
 from app.qr_sites.models import QrSite
 from app.qr_sites.service import count_report, resolve_code, site_lon_lat
-from app.reports.intake import NewReport, create_report, hash_tracking_key
+from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 
 CHANNEL = "qr_scan"
@@ -63,6 +63,13 @@ class Filed:
     report: Report
     tracking_key: str
     replayed: bool = False
+    # Read before the commit (which expires the report), so the answer needs no reload.
+    tracking_no: str = ""
+    status: str = ""
+
+    def __post_init__(self):
+        self.tracking_no = self.tracking_no or self.report.tracking_no
+        self.status = self.status or self.report.status
 
 
 class Dropped(Exception):
@@ -213,9 +220,6 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
     if (sub.honeypot or "").strip():
         raise Dropped
     site = resolve_code(sub.site_code) if (sub.site_code or "").strip() else None
-    replay = _replay(sub, (sub.description or "").strip())
-    if replay is not None:
-        return replay
     description, phone, position, exif = _check(sub, site, location)
 
     if site is not None:
@@ -228,6 +232,14 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
     distance = haversine_m(lon, lat, *position) if site is not None and position else None
     distance = round(distance, 1) if distance is not None else None
     far = distance is not None and distance > current_app.config["QR_FAR_FROM_SITE_METERS"]
+    columns = {"qr_site_id": site.id if site else None}
+    if position is not None:
+        columns.update(
+            device_location=point(*position),
+            device_accuracy_m=sub.accuracy_m,
+            device_distance_m=distance,
+            far_from_site=far if site is not None else None,
+        )
 
     created = create_report(
         NewReport(
@@ -247,19 +259,11 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
                 "far_from_site": far,
                 "device_distance_m": distance,
             },
+            columns=columns,
+            tracking_key=tracking_key_for(sub.client_uuid) if sub.client_uuid else None,
         )
     )
-    report = created.report
-    report.qr_site_id = site.id if site else None
-    if position is not None:
-        report.device_location = point(*position)
-        report.device_accuracy_m = sub.accuracy_m
-        report.device_distance_m = distance
-        report.far_from_site = far if site is not None else None
-    tracking_key = created.tracking_key
-    if sub.client_uuid:
-        tracking_key = tracking_key_for(sub.client_uuid)
-        report.tracking_key_hash = hash_tracking_key(tracking_key)
+    report, tracking_key = created.report, created.tracking_key
     for photo in sub.photos:
         attach_photo(report, photo.data, photo.filename)
     if site is not None:
@@ -268,12 +272,17 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
 
 
 def file_and_commit(sub: Submission, location: str = "json") -> Filed:
-    """The transaction of both the API and the page: one commit, or the twin that won a race."""
+    """The transaction of both the API and the page: one commit, or the report filed before.
+
+    A retried form (same client_uuid) is recognised when its insert meets the unique
+    client_uuid, not by a look-up before every report: retries are rare. One that fails a
+    check now is still answered with the report it filed before.
+    """
     try:
         filed = file_report(sub, location)
         db.session.commit()
-    except IntegrityError:
-        # The same client_uuid sent twice at once: the other request stored it first.
+    except (IntegrityError, DomainError):
+        # Sent before (or twice at once, and the other request stored it first).
         db.session.rollback()
         filed = _replay(sub, (sub.description or "").strip())
         if filed is None:

@@ -74,7 +74,12 @@ def file_report(
         return Outcome(status, body, replayed=False)
     try:
         return run_once(
-            actor.id, key, request_print or "", lambda: _create(data, actor), field=key_field
+            actor.id,
+            key,
+            request_print or "",
+            lambda: _create(data, actor),
+            field=key_field,
+            alone=True,
         )
     except IntegrityError as error:
         if not data.get("client_uuid"):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.accounts.models import User
 from app.areas.locate import Located, locate
 from app.categories.service import active_category
@@ -43,6 +45,10 @@ class NewReport:
     occurred_at: datetime | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     parties: list[NewParty] = field(default_factory=list)
+    # A channel's own columns (e.g. the scanned QR site), stored with the report in one INSERT.
+    columns: dict[str, Any] = field(default_factory=dict)
+    # A key the channel derived itself (a retried QR form gets the same one); else a random one.
+    tracking_key: str | None = None
 
 
 @dataclass
@@ -126,8 +132,11 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         updated_at=moment,
         queued_at=moment,
         parties=parties,
+        # A new report's timeline starts here: the created event is appended without a query.
+        events=[],
+        **new.columns,
     )
-    tracking_key = secrets.token_urlsafe(12)
+    tracking_key = new.tracking_key or secrets.token_urlsafe(12)
     report.tracking_key_hash = hash_tracking_key(tracking_key)
     located = None
     if new.lon is not None and new.lat is not None:
@@ -135,6 +144,8 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         apply_location(report, located, new.location_source or "device", new.accuracy_m)
     db.session.add(report)
     db.session.flush()
+    # Photos come later (their own request or the channel's code): none yet, no query to ask.
+    set_committed_value(report, "photos", [])
     record_event(
         report,
         "created",

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import now
@@ -45,6 +45,13 @@ OUTCOMES = ("mediated", "agreement", "referred_to_court", "unresolvable", "withd
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
+# States in which a report can still be the one a new report duplicates (merged ones stand for
+# their survivor): app.triage.suggestions looks for candidates among them.
+DUPLICATE_CANDIDATE_STATES = (
+    "received", "needs_info", "dispatched", "accepted", "in_progress", "resolved", "merged",
+)  # fmt: skip
+
+
 class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
@@ -52,6 +59,23 @@ class Report(Base):
             "ix_reports_area_path", "area_path", postgresql_ops={"area_path": "text_pattern_ops"}
         ),
         Index("ix_reports_status_created", "status", "created_at"),
+        # Reading at scale (#8, bench/RESULTS.md): lists filtered by category (and status and
+        # date), a unit's cases by status, the carded open cases (by unit).
+        Index("ix_reports_category_status_created", "category_code", "status", "created_at"),
+        Index("ix_reports_unit_status", "unit_code", "status"),
+        Index("ix_reports_card_status_unit", "card", "status", "unit_code"),
+        # Duplicate candidates near a new report: only the reports still in play, so a place
+        # with years of closed cases is as quick to search as a new one. PostgreSQL only
+        # (SpatiaLite's R*Tree has no partial form; its districts are small).
+        Index(
+            "ix_reports_candidate_location",
+            "location",
+            postgresql_using="gist",
+            postgresql_where=text(
+                "status IN (" + ", ".join(f"'{s}'" for s in DUPLICATE_CANDIDATE_STATES) + ")"
+            ),
+            info={"dialects": ("postgresql",)},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

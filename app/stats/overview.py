@@ -13,7 +13,14 @@ from app.categories.models import Category
 from app.core.clock import in_shanghai, now
 from app.extensions import db
 from app.reports.models import CHANNELS, RISK_LEVELS, STATUSES, Report
-from app.stats.dialect import local_period_start, percentiles, seconds_between
+from app.stats.dialect import (
+    counts_by,
+    local_period_start,
+    percentile_columns,
+    percentiles,
+    roomy_sorts,
+    seconds_between,
+)
 from app.stats.filters import ReportFilter, report_clauses
 from app.stats.labels import CHANNEL_NAMES, RISK_NAMES, STATUS_NAMES
 
@@ -23,6 +30,7 @@ FRACTIONS = (0.5, 0.9)
 GROUP_BY = ("week", "month")
 # More periods than this in a zero-filled series means the window is not a real one.
 MAX_SERIES_PERIODS = 1000
+DIMENSIONS = ("status", "channel", "risk_level", "category_code", "subdistrict_code")
 
 DEFINITIONS = """\
 Which cases: those the caller may see (their areas; responders their unit) that were received
@@ -125,12 +133,44 @@ def _duration(n, median, p90) -> dict:
 EMPTY_DURATION = _duration(0, None, None)
 
 
-def _durations(r: Subquery, grouped: bool) -> dict[str | None, dict]:
-    """{period (None when not grouped): {"time_to_dispatch": …, "time_to_resolve": …}}."""
-    measures = {
+def _duration_values(r: Subquery) -> dict[str, tuple[ColumnElement, ColumnElement]]:
+    return {
         "time_to_dispatch": (seconds_between(r.c.dispatched_at, r.c.created_at), r.c.dispatched_at),
         "time_to_resolve": (seconds_between(r.c.resolved_at, r.c.created_at), r.c.resolved_at),
     }
+
+
+def _totals(r: Subquery, grouped: bool) -> tuple[list, dict[str | None, dict]]:
+    """The measures (per period when grouped) and both durations: one pass on PostgreSQL,
+    where the percentiles are computed beside the totals; SQLite asks for them apart."""
+    values = _duration_values(r)
+    inline: list = []
+    for name, (value, required) in values.items():
+        columns = percentile_columns(value, required.is_not(None), FRACTIONS, name)
+        if columns is None:
+            inline = []
+            break
+        inline += columns
+    query = select(*([r.c.period] if grouped else []), *_measures(r), *inline)
+    if grouped:
+        query = query.group_by(r.c.period).order_by(r.c.period)
+    if not inline:
+        return db.session.execute(query).all(), _durations(r, grouped)
+    roomy_sorts()
+    rows = db.session.execute(query).all()
+    durations = {
+        row.period if grouped else None: {
+            name: _duration(*(row._mapping[f"{name}_{part}"] for part in ("n", "p0", "p1")))
+            for name in values
+        }
+        for row in rows
+    }
+    return rows, durations
+
+
+def _durations(r: Subquery, grouped: bool) -> dict[str | None, dict]:
+    """{period (None when not grouped): {"time_to_dispatch": …, "time_to_resolve": …}}."""
+    measures = _duration_values(r)
     out: dict[str | None, dict] = {}
     for name, (value, required) in measures.items():
         query = percentiles(
@@ -140,11 +180,6 @@ def _durations(r: Subquery, grouped: bool) -> dict[str | None, dict]:
             key = row.grp if grouped else None
             out.setdefault(key, {})[name] = _duration(row.n, row.p0, row.p1)
     return out
-
-
-def _breakdown(r: Subquery, column: str) -> dict[str | None, int]:
-    rows = db.session.execute(select(r.c[column], func.count()).group_by(r.c[column]))
-    return {key: int(n) for key, n in rows}
 
 
 def _listed(
@@ -173,10 +208,10 @@ def names_for(code_column, name_column, codes) -> dict[str, str]:
 
 def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
     r = _source(user, f, None)
-    totals = db.session.execute(select(*_measures(r))).one()
-    durations = _durations(r, grouped=False).get(None, {})
-    categories = _breakdown(r, "category_code")
-    subdistricts = _breakdown(r, "subdistrict_code")
+    rows, spans = _totals(r, grouped=False)
+    totals, durations = rows[0], spans.get(None, {})
+    counts = counts_by(r, DIMENSIONS)
+    categories, subdistricts = counts["category_code"], counts["subdistrict_code"]
     result = {
         "since": f.since,
         "until": f.until,
@@ -185,9 +220,9 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
         **_figures(totals),
         "time_to_dispatch": durations.get("time_to_dispatch", EMPTY_DURATION),
         "time_to_resolve": durations.get("time_to_resolve", EMPTY_DURATION),
-        "by_status": _listed(_breakdown(r, "status"), STATUS_NAMES, "", STATUSES),
-        "by_channel": _listed(_breakdown(r, "channel"), CHANNEL_NAMES, "", CHANNELS),
-        "by_risk": _listed(_breakdown(r, "risk_level"), RISK_NAMES, "未分级", RISK_LEVELS),
+        "by_status": _listed(counts["status"], STATUS_NAMES, "", STATUSES),
+        "by_channel": _listed(counts["channel"], CHANNEL_NAMES, "", CHANNELS),
+        "by_risk": _listed(counts["risk_level"], RISK_NAMES, "未分级", RISK_LEVELS),
         "by_category": _listed(
             categories, names_for(Category.code, Category.name, categories), "未分类"
         ),
@@ -203,13 +238,8 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
 
 def _series(user: User, f: ReportFilter, group_by: str) -> list[dict]:
     r = _source(user, f, group_by)
-    rows = {
-        row.period: row
-        for row in db.session.execute(
-            select(r.c.period, *_measures(r)).group_by(r.c.period).order_by(r.c.period)
-        )
-    }
-    durations = _durations(r, grouped=True)
+    found, durations = _totals(r, grouped=True)
+    rows = {row.period: row for row in found}
     series = []
     for start in _period_starts(f, group_by, sorted(rows)):
         key = start.isoformat()

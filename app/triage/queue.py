@@ -15,7 +15,7 @@ from app.extensions import db
 from app.reports.models import Report
 from app.triage.claims import RANK, claim_is_active, held_by, queue_query, unclaimed
 from app.triage.models import ReportSuggestion
-from app.triage.suggestions import SURVIVOR_STATES, category_names, ensure_fresh
+from app.triage.suggestions import STORED, SURVIVOR_STATES, category_names, ensure_fresh
 from app.units.models import Unit
 
 OUTSIDE_COVERAGE = "不在任何街道辖区内，请指定处置单位"
@@ -75,13 +75,16 @@ def items_for(reports: list[Report], user: User) -> list[QueueItem]:
     suggestions = ensure_fresh(reports)
     at = now()
     duplicate_ids = {d["report_id"] for s in suggestions.values() for d in (s.duplicates or [])}
-    others = _by_id(Report, duplicate_ids)
-    survivors = _by_id(Report, {r.duplicate_of for r in others.values() if r.duplicate_of})
+    others = _by_id(CANDIDATE_COLUMNS, duplicate_ids)
+    survivors = _by_id(
+        CANDIDATE_COLUMNS, {r.duplicate_of for r in others.values() if r.duplicate_of}
+    )
     area_codes = {r.subdistrict_code for r in reports if r.subdistrict_code}
     areas = _names(Area, area_codes)
     unit_codes = {r.unit_code for r in reports if r.unit_code}
     units = _names(Unit, unit_codes)
-    holders = _by_id(User, {r.claimed_by_user_id for r in reports if claim_is_active(r, at)})
+    held = {r.claimed_by_user_id for r in reports if claim_is_active(r, at)}
+    holders = _by_id(HOLDER_COLUMNS, held)
     names = category_names(s.suggested_category_code for s in suggestions.values())
     items = []
     for report in reports:
@@ -107,6 +110,22 @@ def items_for(reports: list[Report], user: User) -> list[QueueItem]:
     return items
 
 
+def commit_keeping(items: list[QueueItem], *, only_if_stored: bool = False) -> None:
+    """Commit, then load the items' reports back in one query.
+
+    A commit expires every loaded object; serialising the page afterwards would otherwise
+    reload each report on its own (one query per item). The rest of an item is plain values.
+    `only_if_stored`: a read commits only when it recomputed some suggestions.
+    """
+    stored = db.session.info.pop(STORED, False)
+    if only_if_stored and not stored:
+        return
+    ids = [item.report.id for item in items]
+    db.session.commit()
+    if ids:
+        db.session.scalars(select(Report).where(Report.id.in_(ids))).all()
+
+
 def _names(model, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
@@ -114,10 +133,24 @@ def _names(model, codes: set[str]) -> dict[str, str]:
     return dict(db.session.execute(query).tuples().all())
 
 
-def _by_id(model, ids: set[int]) -> dict[int, Any]:
+# Only what a page shows of other reports and of claim holders: whole entities (sixty columns
+# and two geometries a report, roles and areas a user) cost more to load than the page itself.
+CANDIDATE_COLUMNS = (
+    Report.id,
+    Report.tracking_no,
+    Report.status,
+    Report.created_at,
+    Report.description,
+    Report.duplicate_of,
+)
+HOLDER_COLUMNS = (User.id, User.username, User.display_name)
+
+
+def _by_id(columns: tuple, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    key = columns[0]
+    return {row.id: row for row in db.session.execute(select(*columns).where(key.in_(ids)))}
 
 
 def _claim(report: Report, user: User, holders: dict[int, User], at) -> dict[str, Any] | None:

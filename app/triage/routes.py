@@ -13,7 +13,7 @@ from app.reports.access import report_for
 from app.reports.schemas import ReportSchema
 from app.triage import claims, rules, timings
 from app.triage.models import TriageRule
-from app.triage.queue import items_for, list_queue
+from app.triage.queue import commit_keeping, items_for, list_queue
 from app.triage.schemas import (
     ClaimArgs,
     ClaimedSchema,
@@ -56,7 +56,8 @@ def get_queue(args):
     items, cursor = list_queue(
         current_user(), args["limit"], args["cursor"], args["claimed"], args["channel"]
     )
-    db.session.commit()  # suggestions filled in for reports that came back to the queue
+    # Suggestions filled in for reports that came back to the queue are kept.
+    commit_keeping(items, only_if_stored=True)
     return {"items": items, "next_cursor": cursor}
 
 
@@ -69,7 +70,7 @@ def post_claim(args):
     user = current_user()
     reports = claims.claim_next(user, args["limit"])
     items = items_for(reports, user)
-    db.session.commit()
+    commit_keeping(items)
     return {"items": items, "lease_seconds": int(current_app.config["QUEUE_LEASE_SECONDS"])}
 
 
@@ -117,7 +118,7 @@ def post_report_claim(report_id: int):
     user = current_user()
     report = claims.claim_report(user, report_id)
     items = items_for([report], user)
-    db.session.commit()
+    commit_keeping(items)
     return {"items": items, "lease_seconds": int(current_app.config["QUEUE_LEASE_SECONDS"])}
 
 

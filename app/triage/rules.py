@@ -4,9 +4,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from app.categories.service import active_category
 from app.core.errors import Invalid, NotFound
@@ -15,6 +17,13 @@ from app.reports.models import RISK_LEVELS
 from app.triage.models import NUMERIC_MATCHES, RULE_KINDS, RULE_MATCHES, TriageRule
 from app.triage.numbers import Quantities, quantities
 
+CACHE_KEY = "jiefen.triage_rules"
+RULES_VERSION = select(
+    func.count(TriageRule.id),
+    func.max(TriageRule.id),
+    func.max(TriageRule.updated_at),
+    func.sum(TriageRule.weight),
+)
 RISK_RANK = {level: rank for rank, level in enumerate(RISK_LEVELS, start=1)}
 RISK_NAMES_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "紧急"}
 
@@ -22,6 +31,12 @@ RISK_NAMES_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "紧�
 def rule_text(text: str) -> str:
     """What rules see: full-width folded, lower case (so 'ＫＴＶ' matches 'ktv')."""
     return unicodedata.normalize("NFKC", text or "").lower()
+
+
+@lru_cache(maxsize=4096)
+def keyword_text(pattern: str) -> str:
+    """A keyword as rules compare it; kept, since every report is matched against every rule."""
+    return rule_text(pattern)
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,7 @@ class Match:
 def matches(rule: Any, text: str, counted: Quantities) -> Match | None:
     """Whether one rule fires on the (normalised) text, and why, in words a cleaner reads."""
     if rule.match == "keyword":
-        word = rule_text(rule.pattern)
+        word = keyword_text(rule.pattern)
         return Match(rule, f"「{rule.pattern}」") if word and word in text else None
     if rule.match == "regex":
         found = re.search(rule.pattern, text)
@@ -53,7 +68,22 @@ class RuleSet:
 
     @classmethod
     def load(cls) -> "RuleSet":
-        # Plain rows, not entities: this runs for every report that arrives.
+        """The active rules, reloaded only when the table changed.
+
+        This runs for every report that arrives; reading and building a few hundred rule rows
+        cost more than the rest of pre-sorting, so each process keeps the last set and asks
+        the database only for a fingerprint of the table (any edit moves it: an edit sets
+        updated_at, a new rule moves the count and the largest id).
+        """
+        version = tuple(db.session.execute(RULES_VERSION).one())
+        cache = current_app.extensions.setdefault(CACHE_KEY, {})
+        if cache.get("version") != version:
+            cache["rules"], cache["version"] = cls._read(), version
+        return cache["rules"]
+
+    @classmethod
+    def _read(cls) -> "RuleSet":
+        # Plain rows, not entities: they are kept between requests.
         columns = (TriageRule.kind, TriageRule.match, TriageRule.pattern, TriageRule.target)
         rules = db.session.execute(
             select(*columns, TriageRule.weight)
@@ -63,6 +93,11 @@ class RuleSet:
         return cls(
             [r for r in rules if r.kind == "category"], [r for r in rules if r.kind == "risk"]
         )
+
+    @staticmethod
+    def forget() -> None:
+        """Drop this process's copy (after an edit, in case the clock did not move)."""
+        current_app.extensions.pop(CACHE_KEY, None)
 
     def category(self, description: str) -> tuple[str | None, list[str]]:
         """The category whose matching rules weigh most; ties go to the earlier rule."""
@@ -139,6 +174,7 @@ def create_rule(**fields: Any) -> TriageRule:
     _check(rule)
     db.session.add(rule)
     db.session.flush()
+    RuleSet.forget()
     return rule
 
 
@@ -156,9 +192,11 @@ def update_rule(rule_id: int, **fields: Any) -> TriageRule:
             setattr(rule, name, fields[name])
     _check(rule)
     db.session.flush()
+    RuleSet.forget()
     return rule
 
 
 def delete_rule(rule_id: int) -> None:
     db.session.delete(get_rule(rule_id))
     db.session.flush()
+    RuleSet.forget()

@@ -9,15 +9,15 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.categories.models import Category
 from app.core.clock import now
 from app.core.coords import haversine_m
-from app.core.spatial import bbox_around, in_bbox, to_shapely
+from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
-from app.reports.models import Report
+from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
 from app.triage.similarity import fingerprint, similarity_of
@@ -25,8 +25,14 @@ from app.triage.similarity import fingerprint, similarity_of
 log = logging.getLogger(__name__)
 UNSORTED = "自动建议暂不可用，请人工判断"
 # A report may be merged into one in these states: the matter is still being handled.
-SURVIVOR_STATES = ("received", "needs_info", "dispatched", "accepted", "in_progress", "resolved")
+SURVIVOR_STATES = tuple(s for s in DUPLICATE_CANDIDATE_STATES if s != "merged")
+# Inline in the SQL, not parameters: the planner can then use the index of candidates only.
+CANDIDATE_STATES = bindparam(
+    "candidate_states", DUPLICATE_CANDIDATE_STATES, expanding=True, literal_execute=True
+)
 MAX_DUPLICATES = 5
+# Set in the session when a read recomputed suggestions: there is something to commit.
+STORED = "jiefen.suggestions_stored"
 FLOOD_WINDOW = timedelta(hours=24)
 PHONE_FLOOD_AT = 5  # earlier reports from one phone in a day
 CLIENT_FLOOD_AT = 10  # from one network address (higher: offices and estates share one)
@@ -80,42 +86,44 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
     minimum = float(config["DUPLICATE_MIN_SCORE"])
     here = to_shapely(report.location)
-    # Columns, not entities: a busy estate can have dozens of reports in the window.
-    site_column = getattr(Report, "qr_site_id", None)
-    columns = [
-        Report.id,
-        Report.description,
-        Report.location,
-        Report.category_code,
-        Report.status,
-        Report.duplicate_of,
-        Report.reporter_phone,
-        ReportSuggestion.suggested_category_code,
-        *([site_column] if site_column is not None else []),
-    ]
+    # Columns, not entities, and coordinates rather than geometries: a busy estate can have
+    # dozens of reports in the window, a flooded poster hundreds. Only the newest few hundred
+    # are scored, so one place's flood cannot make every report filed there slow.
     query = (
-        select(*columns)
+        select(
+            Report.id,
+            Report.description,
+            *xy(Report.location),
+            Report.category_code,
+            Report.status,
+            Report.duplicate_of,
+            Report.reporter_phone,
+            Report.qr_site_id,
+            ReportSuggestion.suggested_category_code,
+        )
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
             in_bbox(Report.location, Report.id, *bbox_around(here.x, here.y, radius)),
             Report.id != report.id,
             Report.created_at >= report.created_at - window,
             Report.created_at <= report.created_at,
-            Report.status.in_((*SURVIVOR_STATES, "merged")),
+            Report.status.in_(CANDIDATE_STATES),
         )
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(int(config["DUPLICATE_MAX_CANDIDATES"]))
     )
     mine = fingerprint(report.description)
-    site = getattr(report, "qr_site_id", None)
+    site = report.qr_site_id
     best: dict[int, Candidate] = {}
+    lon, lat = here.x, here.y
     for other in db.session.execute(query):
-        there = to_shapely(other.location)
-        distance = haversine_m(here.x, here.y, there.x, there.y)
+        distance = haversine_m(lon, lat, other.x, other.y)
         if distance > radius:
             continue
         score = duplicate_score(
             similarity_of(mine, fingerprint(other.description)),
             category_affinity(category_code, other.category_code or other.suggested_category_code),
-            site is not None and getattr(other, "qr_site_id", None) == site,
+            site is not None and other.qr_site_id == site,
             bool(report.reporter_phone) and other.reporter_phone == report.reporter_phone,
             distance,
             radius,
@@ -156,30 +164,36 @@ def junk(report: Report, client_key: str | None) -> tuple[float, list[str]]:
         flag(0.4, "大量重复字符")
     if content in TEST_TEXTS:
         flag(0.4, "疑似测试内容")
-    since = report.created_at - FLOOD_WINDOW
-
-    def earlier(*conditions) -> int:
-        query = select(func.count(Report.id)).where(
-            Report.id != report.id, Report.created_at >= since, *conditions
-        )
-        return db.session.scalar(query) or 0
-
-    if report.reporter_phone:
-        count = earlier(Report.reporter_phone == report.reporter_phone)
-        if count >= PHONE_FLOOD_AT:
-            flag(0.3, f"同一号码24小时内已提交{count}条")
-    if client_key:
-        count = earlier(
-            Report.id.in_(
-                select(ReportSuggestion.report_id).where(ReportSuggestion.client_key == client_key)
-            )
-        )
-        if count >= CLIENT_FLOOD_AT:
-            flag(0.3, f"同一来源24小时内已提交{count}条")
-    count = earlier(Report.description == report.description)
-    if count >= SAME_TEXT_FLOOD_AT:
-        flag(0.3, f"相同内容24小时内已出现{count}次")
+    phone, client, text = _earlier_counts(report, client_key)
+    if phone >= PHONE_FLOOD_AT:
+        flag(0.3, f"同一号码24小时内已提交{phone}条")
+    if client >= CLIENT_FLOOD_AT:
+        flag(0.3, f"同一来源24小时内已提交{client}条")
+    if text >= SAME_TEXT_FLOOD_AT:
+        flag(0.3, f"相同内容24小时内已出现{text}次")
     return round(min(1.0, score), 2), reasons
+
+
+def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, int]:
+    """Reports in the last day from the same phone, the same address, with the same text:
+    one query (three counts) rather than one round trip each."""
+    same = {"text": Report.description == report.description}
+    if report.reporter_phone:
+        same["phone"] = Report.reporter_phone == report.reporter_phone
+    if client_key:
+        same["client"] = Report.id.in_(
+            select(ReportSuggestion.report_id).where(ReportSuggestion.client_key == client_key)
+        )
+    names = list(same)
+    row = db.session.execute(
+        select(*(func.count(Report.id).filter(same[name]) for name in names)).where(
+            Report.id != report.id,
+            Report.created_at >= report.created_at - FLOOD_WINDOW,
+            or_(*same.values()),
+        )
+    ).one()
+    counts = dict(zip(names, row, strict=True))
+    return counts.get("phone", 0), counts.get("client", 0), counts["text"]
 
 
 def client_key_of(report: Report) -> str | None:
@@ -202,9 +216,12 @@ def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSe
     suggestion.risk_reasons = risk_reasons
 
 
-def compute(report: Report, rules: RuleSet | None = None) -> ReportSuggestion:
-    """(Re)compute every suggestion for `report` and store it in the caller's transaction."""
-    suggestion = db.session.get(ReportSuggestion, report.id)
+def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) -> ReportSuggestion:
+    """(Re)compute every suggestion for `report` and store it in the caller's transaction.
+
+    `new`: the report was filed just now, so it has no suggestion to look up yet.
+    """
+    suggestion = None if new else db.session.get(ReportSuggestion, report.id)
     if suggestion is None:
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
     apply_text_rules(suggestion, report, rules or RuleSet.load())
@@ -223,7 +240,7 @@ def on_report_created(report: Report) -> None:
     """
     try:
         with db.session.begin_nested():
-            db.session.add(compute(report))
+            db.session.add(compute(report, new=True))
     except Exception:
         log.exception("suggestions failed for report %s; it is queued unsorted", report.id)
 
@@ -284,6 +301,7 @@ def _recompute(report: Report, rules: RuleSet) -> ReportSuggestion:
         with db.session.begin_nested():
             suggestion = compute(report, rules)
             db.session.add(suggestion)
+        db.session.info[STORED] = True
         return suggestion
     except IntegrityError:
         pass  # another reader stored it first: theirs is as good as ours

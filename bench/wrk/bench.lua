@@ -1,6 +1,7 @@
 -- wrk script for the benchmarks: JSON bodies from a file, optional pacing, a JSON summary.
 --   wrk ... -s bench.lua URL -- method=POST bodies=/tmp/bodies.jsonl rate=250 "header=K: V"
 --   wrk ... -s bench.lua URL -- paths=/tmp/paths.txt   (GET each path in turn)
+-- Every %UUID% in a body becomes a new UUID per request, so each request files a new report.
 -- rate is requests per second for each wrk thread (0 = as fast as the server answers).
 -- Pacing gives every request a slot on a fixed schedule and delay() waits for it, so the
 -- offered load stays near `rate` whatever the latency (like wrk2, but latency is still timed
@@ -26,7 +27,7 @@ function setup(thread)
 end
 
 local method, bodies, paths, interval, next_slot, position = "GET", {}, {}, 0, nil, 0
-local headers = {}
+local headers, has_uuid = {}, {}
 
 function init(args)
   for _, arg in ipairs(args) do
@@ -51,6 +52,10 @@ function init(args)
   if #bodies > 0 then
     headers["Content-Type"] = headers["Content-Type"] or "application/json"
   end
+  for i, body in ipairs(bodies) do
+    has_uuid[i] = body:find("%UUID%", 1, true) ~= nil
+  end
+  math.randomseed(thread_id * 1000003 + math.floor(now_ms()))
   -- Threads start at different places in the file.
   position = (thread_id * 7919) % math.max(#bodies, #paths, 1)
 end
@@ -71,11 +76,23 @@ function delay()
   return 0
 end
 
+-- A version-4 UUID; wrk's threads are separate Lua states, each seeded by its id and the clock.
+local sent = 0
+local function uuid()
+  sent = sent + 1
+  local r = math.random
+  return string.format("%08x-%04x-4%03x-%04x-%04x%08x", r(0, 0x7fffffff), r(0, 0xffff),
+    r(0, 0xfff), 0x8000 + r(0, 0x3fff), thread_id % 0x10000, (sent * 7919 + r(0, 0xffff)) % 0x100000000)
+end
+
 function request()
   local body, path = nil, nil
   if #bodies > 0 then
     position = position % #bodies + 1
     body = bodies[position]
+    if has_uuid[position] then
+      body = body:gsub("%%UUID%%", uuid())
+    end
   elseif #paths > 0 then
     position = position % #paths + 1
     path = paths[position]
