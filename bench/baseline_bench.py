@@ -1,4 +1,4 @@
-"""The floor for intake speed: /work/shared/bench/baseline_app.py under gunicorn and wrk.
+"""The floor for intake speed: ../shared/bench/baseline_app.py under gunicorn and wrk.
 
     python -m bench.baseline_bench --database-url postgresql://postgres@127.0.0.1/jiefen_bench
 

@@ -223,7 +223,7 @@ BASELINE_TABLE = (
 
 
 def baseline_server(database_url: str, workers: int = 2):
-    """/work/shared/bench/baseline_app.py on our schema (its documented environment)."""
+    """../shared/bench/baseline_app.py on our schema (its documented environment)."""
     import psycopg
 
     with psycopg.connect(psycopg_url(database_url), autocommit=True) as conn:

@@ -3,7 +3,7 @@
     python -m bench.intake_bench --database-url postgresql://postgres@127.0.0.1/jiefen_bench
 
 Each run measures, one app at a time on the same database, polygons and points: the baseline's
-`POST /raw` (/work/shared/bench/baseline_app.py), a grid worker filing `POST /api/v1/reports`
+`POST /raw` (../shared/bench/baseline_app.py), a grid worker filing `POST /api/v1/reports`
 (bearer token, a new client_uuid per request), and a resident filing from a QR poster
 `POST /api/v1/public/reports` (a site made here, a new client_uuid per request); each as its
 max rate, then latency at 70% of that. Figures are medians over runs, and each ratio is the
