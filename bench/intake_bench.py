@@ -124,7 +124,9 @@ REFERENCING = (
 
 def delete_reports_after(url: str, last_id: int) -> int:
     """Remove what the benchmark filed: its reports, the rows that point at them (events,
-    suggestions, outbox …) and the rows that point at those (webhook deliveries)."""
+    suggestions, outbox …) and the rows that point at those (webhook deliveries); then VACUUM
+    them, so the next run does not wade through their dead index entries either."""
+    tables = ["reports", "idempotency_keys"]
     with psycopg.connect(url) as conn:
         # Foreign keys are not checked while we delete in whatever order (a benchmark
         # database, as its owner): every referencing table is found and cleared below.
@@ -133,19 +135,29 @@ def delete_reports_after(url: str, last_id: int) -> int:
             rows = f'SELECT id FROM {table} WHERE "{column}" > %s'
             for inner, inner_column in conn.execute(REFERENCING, (table,)).fetchall():
                 conn.execute(f'DELETE FROM {inner} WHERE "{inner_column}" IN ({rows})', (last_id,))
+                tables.append(inner)
             conn.execute(f'DELETE FROM {table} WHERE "{column}" > %s', (last_id,))
+            tables.append(table)
         deleted = conn.execute("DELETE FROM reports WHERE id > %s", (last_id,)).rowcount
         conn.execute(
             "DELETE FROM idempotency_keys WHERE user_id IN"
             " (SELECT id FROM users WHERE username = %s)",
             (GRID_WORKER,),
         )
+        conn.commit()
+        if deleted:
+            conn.autocommit = True
+            conn.execute(f"VACUUM {', '.join(sorted(set(tables)))}")
+    return deleted
+
+
+def sign_out_everywhere(url: str) -> None:
+    """The benchmark's tokens, once it is over (not between runs: its server still uses one)."""
+    with psycopg.connect(url) as conn:
         conn.execute(
             "DELETE FROM auth_tokens WHERE user_id IN (SELECT id FROM users WHERE username = %s)",
             (GRID_WORKER,),
         )
-        conn.commit()
-    return deleted
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -213,7 +225,6 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
     staff_file = write_bodies(staff_bodies(points, rng))
     qr_file = write_bodies(qr_bodies(code, site_at, POINTS, rng))
     per_run: dict[str, list[dict[str, float]]] = {"raw": [], "staff": [], "qr": []}
-    errors: dict[str, int] = {"raw": 0, "staff": 0, "qr": 0}
     load = {"runs": 1, "duration_s": duration, "method": "POST"}
     deleted = 0
     try:
@@ -232,8 +243,10 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
                 print(f"… run {run + 1} of {runs}", flush=True)
                 for name, (target, bodies, headers) in targets.items():
                     figures = measure_load(target, bodies=bodies, headers=headers, **load)
+                    if figures.errors:
+                        # A rate of error answers is no figure: stop, with the server's log.
+                        raise RuntimeError(f"{target}: {figures.errors} errors or non-2xx")
                     per_run[name].append(_figures(figures))
-                    errors[name] += figures.errors
                     # Every measurement starts from the same data: what one filed is removed
                     # (else the QR poster would gather thousands of reports over the runs).
                     deleted += delete_reports_after(url, last_id)
@@ -241,6 +254,7 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
         for path in (raw_file, staff_file, qr_file):
             path.unlink(missing_ok=True)
         deleted += delete_reports_after(url, last_id)
+        sign_out_everywhere(url)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DROP TABLE IF EXISTS baseline_reports")
 
@@ -267,8 +281,6 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
         at = f"at {m['paced_rps']:,.0f} req/s"
         results.add(f"{label} p50 @70%", m["p50_ms"], "ms", at)
         results.add(f"{label} p99 @70%", m["p99_ms"], "ms", at)
-        if errors[name]:
-            results.notes.append(f"{label}: {errors[name]} errors or non-2xx answers")
     for name in ("staff", "qr"):
         ratios = [
             s["max_rps"] / r["max_rps"] for s, r in zip(per_run[name], per_run["raw"], strict=True)
@@ -315,6 +327,8 @@ def measure_spatialite(url: str, runs: int, duration: int, seed: int) -> Results
                     bodies=bodies,
                     headers={"Authorization": f"Bearer {token}"},
                 )
+                if figures.errors:
+                    raise RuntimeError(f"SpatiaLite: {figures.errors} errors or non-2xx")
                 per_run.append(_figures(figures))
     finally:
         bodies.unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from bench.intake_bench import (
     last_report_id,
     prepare,
     qr_bodies,
+    sign_out_everywhere,
     staff_bodies,
 )
 
@@ -109,6 +110,7 @@ def main(argv=None) -> None:
         with app.app_context():
             db.engine.dispose()
         delete_reports_after(url, last_id)
+        sign_out_everywhere(url)
 
 
 if __name__ == "__main__":

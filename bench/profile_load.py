@@ -36,6 +36,7 @@ from bench.intake_bench import (
     last_report_id,
     prepare,
     qr_bodies,
+    sign_out_everywhere,
     staff_bodies,
 )
 
@@ -56,6 +57,8 @@ def summarise(paths: list[Path], top: int) -> None:
     for path in paths:
         for line in path.read_text(errors="replace").splitlines():
             stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue  # py-spy's own messages (e.g. a sample it could not take)
             samples = int(count)
             total += samples
             frames = {frame.split(" (")[0] + " " + _file(frame) for frame in stack.split(";")}
@@ -126,6 +129,7 @@ def main(argv=None) -> None:
     finally:
         bodies.unlink(missing_ok=True)
         delete_reports_after(url, last_id)
+        sign_out_everywhere(url)
     summarise([p for p in stacks if p.exists()], args.top)
 
 

@@ -246,3 +246,25 @@ def test_a_twin_that_won_the_race_is_returned_not_duplicated(client, code, monke
     second = client.post(URL, json=body)
     assert second.status_code == 201 and second.json == first and calls == ["r" * 20]
     assert counts() == (1, 0)
+
+
+def test_a_resent_form_is_answered_even_when_a_check_now_fails(client, code):
+    """The category was retired between the first send and the retry: the retry still gets
+    the report it filed; a new form with that category is refused, naming the field."""
+    from app.categories.service import retire_category
+
+    body = {
+        "site_code": code,
+        "description": "楼上噪音",
+        "category_code": "neighbour.noise",
+        "client_uuid": "s" * 20,
+    }
+    first = client.post(URL, json=body)
+    assert first.status_code == 201, first.json
+    retire_category("neighbour.noise")
+    db.session.commit()
+    again = client.post(URL, json=body)
+    assert again.status_code == 201 and again.json == first.json
+    new = client.post(URL, json={**body, "client_uuid": "t" * 20})
+    assert new.status_code == 422 and "category_code" in new.json["errors"]["json"]
+    assert counts() == (1, 0)

@@ -84,3 +84,21 @@ def test_five_identical_requests_at_once_file_one_report(app, worker_headers, ke
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 4
     assert count_reports() == 1
     assert db.session.scalar(select(func.count(IdempotencyKey.id))) == 1
+
+
+def test_a_retry_is_answered_even_when_the_rules_changed_since(client, worker_headers):
+    """Nothing is looked up before a keyed write: a retry that would now fail a check (its
+    category retired meanwhile) is still recognised by its key and gets the first answer."""
+    from app.categories.service import retire_category
+
+    body = report_body(client_uuid=str(uuid.uuid4()), category_code="neighbour.noise")
+    first = client.post(REPORTS, json=body, headers=worker_headers)
+    assert first.status_code == 201, first.json
+    retire_category("neighbour.noise")
+    db.session.commit()
+    again = client.post(REPORTS, json=body, headers=worker_headers)
+    assert again.status_code == 201 and again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    new = client.post(REPORTS, json={**body, "client_uuid": "fresh-1"}, headers=worker_headers)
+    assert new.status_code == 422 and "category_code" in new.json["errors"]["json"]
+    assert count_reports() == 1
