@@ -53,6 +53,10 @@ class Config:
     # Archived cases older than this lose the reporter's name and phone (`flask reports anonymise`).
     ANONYMISE_AFTER_DAYS = 365
 
+    # Pre-sort (duplicates, category, risk, junk) each report as it is filed. Off: intake only
+    # stores and answers, and `flask triage presort --every 1` sorts moments later (production
+    # under load: half of intake's work leaves the request; see app/triage/presort.py).
+    PRESORT_AT_INTAKE = True
     # The cleaner's queue: how long a claim lasts, and where duplicates are looked for.
     QUEUE_LEASE_SECONDS = 600
     DUPLICATE_RADIUS_M = 300.0

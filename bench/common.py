@@ -201,12 +201,36 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+@contextmanager
+def background(name: str, command: list[str], env: dict[str, str]) -> Iterator[Path]:
+    """A helper process beside the servers (the pre-sorter), stopped afterwards; its log path."""
+    fd, log_name = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
+    log = os.fdopen(fd, "w")
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield Path(log_name)
+    finally:
+        _stop(process)
+        log.close()
+
+
+def service_env(database_url: str, **env: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "FLASK_APP": "wsgi", **env}
+
+
 def service_server(database_url: str, workers: int = 2, **env: str):
     """The real service (wsgi:app) on the given database, as production runs it."""
     return gunicorn(
         "service",
         "wsgi:app",
-        {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", **env},
+        service_env(database_url, **env),
         "/readyz",
         workers,
     )

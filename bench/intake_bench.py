@@ -7,12 +7,18 @@ Each run measures, one app at a time on the same database, polygons and points: 
 (bearer token, a new client_uuid per request), and a resident filing from a QR poster
 `POST /api/v1/public/reports` (a site made here, a new client_uuid per request); each as its
 max rate, then latency at 70% of that. Figures are medians over runs, and each ratio is the
-median of the runs' own ratios. Then the grid worker's POST on SpatiaLite, one process: the
-embedded default. Every report the benchmark files is deleted afterwards.
+median of the runs' own ratios. With `--presort beside` (or `both`, the default) the two
+service figures are taken again with PRESORT_AT_INTAKE off and `flask triage presort` running
+beside the servers, as production under load would run it; after each such measurement the
+benchmark waits until every report filed has its suggestions and reports how long that took.
+Then the grid worker's POST on SpatiaLite, one process: the embedded default. Every report
+the benchmark files is deleted afterwards.
 """
 
 import argparse
 import shutil
+import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,12 +41,14 @@ from bench.common import (
     LOAD_METHOD,
     LoadFigures,
     Results,
+    background,
     baseline_server,
     gunicorn,
     measure_load,
     median_of_runs,
     points_in_district,
     psycopg_url,
+    service_env,
     service_server,
     spread,
     staff_token,
@@ -160,6 +168,25 @@ def sign_out_everywhere(url: str) -> None:
         )
 
 
+UNSORTED_SINCE = (
+    "SELECT count(*) FROM reports r LEFT JOIN report_suggestions s ON s.report_id = r.id"
+    " WHERE r.id > %s AND s.report_id IS NULL"
+)
+
+
+def wait_presorted(url: str, last_id: int, timeout: float = 300) -> tuple[int, float]:
+    """(reports still unsorted when the load stopped, seconds until none were)."""
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        backlog = waiting = conn.execute(UNSORTED_SINCE, (last_id,)).fetchone()[0]
+        while waiting:
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"the pre-sorter left {waiting} reports unsorted")
+            time.sleep(0.05)
+            waiting = conn.execute(UNSORTED_SINCE, (last_id,)).fetchone()[0]
+    return backlog, time.perf_counter() - started
+
+
 # --- bodies -------------------------------------------------------------------------------
 
 
@@ -210,7 +237,18 @@ def _figures(load: LoadFigures) -> dict[str, float]:
     return {k: v for k, v in asdict(load).items() if k != "errors"}
 
 
-def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int) -> Results:
+LABELS = {
+    "raw": "baseline POST /raw",
+    "staff": "grid worker POST /reports",
+    "qr": "QR POST /public/reports",
+    "staff_beside": "grid worker POST /reports, pre-sorting beside",
+    "qr_beside": "QR POST /public/reports, pre-sorting beside",
+}
+
+
+def measure_postgis(
+    url: str, workers: int, runs: int, duration: int, seed: int, presort: str
+) -> Results:
     app = bench_app(url)
     code, site_at = prepare(app)
     last_id = last_report_id(app)
@@ -224,13 +262,23 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
     )
     staff_file = write_bodies(staff_bodies(points, rng))
     qr_file = write_bodies(qr_bodies(code, site_at, POINTS, rng))
-    per_run: dict[str, list[dict[str, float]]] = {"raw": [], "staff": [], "qr": []}
+    names = ["raw"]
+    if presort in ("intake", "both"):
+        names += ["staff", "qr"]
+    if presort in ("beside", "both"):
+        names += ["staff_beside", "qr_beside"]
+    per_run: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    catch_up: dict[str, list[tuple[int, float]]] = {"staff_beside": [], "qr_beside": []}
     load = {"runs": 1, "duration_s": duration, "method": "POST"}
     deleted = 0
+    beside_env = {**SERVICE_ENV, "PRESORT_AT_INTAKE": "false"}
+    presorter = [sys.executable, "-m", "flask", "triage", "presort", "--every", "0.2"]
     try:
         with (
             baseline_server(url, workers) as baseline,
             service_server(url, workers, **SERVICE_ENV) as service,
+            service_server(url, workers, **beside_env) as beside,
+            background("presorter", presorter, service_env(url, **beside_env)),
         ):
             token = staff_token(service.base_url, GRID_WORKER, BENCH_PASSWORD)
             bearer = {"Authorization": f"Bearer {token}"}
@@ -238,15 +286,20 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
                 "raw": (baseline.base_url + "/raw", raw_file, {}),
                 "staff": (service.base_url + "/api/v1/reports", staff_file, bearer),
                 "qr": (service.base_url + "/api/v1/public/reports", qr_file, {}),
+                "staff_beside": (beside.base_url + "/api/v1/reports", staff_file, bearer),
+                "qr_beside": (beside.base_url + "/api/v1/public/reports", qr_file, {}),
             }
             for run in range(runs):
                 print(f"… run {run + 1} of {runs}", flush=True)
-                for name, (target, bodies, headers) in targets.items():
+                for name in names:
+                    target, bodies, headers = targets[name]
                     figures = measure_load(target, bodies=bodies, headers=headers, **load)
                     if figures.errors:
                         # A rate of error answers is no figure: stop, with the server's log.
                         raise RuntimeError(f"{target}: {figures.errors} errors or non-2xx")
                     per_run[name].append(_figures(figures))
+                    if name in catch_up:
+                        catch_up[name].append(wait_presorted(url, last_id))
                     # Every measurement starts from the same data: what one filed is removed
                     # (else the QR poster would gather thousands of reports over the runs).
                     deleted += delete_reports_after(url, last_id)
@@ -268,27 +321,27 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
         "raised to 100000000 per minute (the limiter runs but never refuses); "
         f"{deleted:,} benchmark reports deleted afterwards"
     )
-    labels = {
-        "raw": "baseline POST /raw",
-        "staff": "grid worker POST /reports",
-        "qr": "QR POST /public/reports",
-    }
+    if "staff_beside" in names:
+        results.notes.append(
+            "pre-sorting beside: PRESORT_AT_INTAKE=false and one `flask triage presort "
+            "--every 0.2` process on the same two cores, sorting while the load runs"
+        )
     medians = {name: median_of_runs(runs_) for name, runs_ in per_run.items()}
-    for name, label in labels.items():
-        m = medians[name]
+    for name in names:
+        m, label = medians[name], LABELS[name]
         low, high = spread(per_run[name], "max_rps")
         results.add(f"{label} max rate", m["max_rps"], "req/s", f"range {low:,.0f}–{high:,.0f}")
         at = f"at {m['paced_rps']:,.0f} req/s"
         results.add(f"{label} p50 @70%", m["p50_ms"], "ms", at)
         results.add(f"{label} p99 @70%", m["p99_ms"], "ms", at)
-    for name in ("staff", "qr"):
+    for name in names[1:]:
         ratios = [
             s["max_rps"] / r["max_rps"] for s, r in zip(per_run[name], per_run["raw"], strict=True)
         ]
         value = float(np.median(ratios))
         verdict = "meets" if value >= TARGET_RATIO else "MISSES"
         results.add(
-            f"{labels[name]} ÷ baseline",
+            f"{LABELS[name]} ÷ baseline",
             value,
             "×",
             f"median of per-run ratios (range {min(ratios):.2f}–{max(ratios):.2f}); "
@@ -296,7 +349,16 @@ def measure_postgis(url: str, workers: int, runs: int, duration: int, seed: int)
         )
         p99 = medians[name]["p99_ms"]
         verdict = "meets" if p99 < TARGET_P99_MS else "MISSES"
-        results.notes.append(f"{labels[name]}: p99 at 70% {verdict} the {TARGET_P99_MS} ms target")
+        results.notes.append(f"{LABELS[name]}: p99 at 70% {verdict} the {TARGET_P99_MS} ms target")
+        if catch_up.get(name):
+            backlog = float(np.median([b for b, _ in catch_up[name]]))
+            seconds = float(np.median([t for _, t in catch_up[name]]))
+            results.add(
+                f"{LABELS[name]}: unsorted when the load stopped",
+                backlog,
+                "reports",
+                f"every one sorted {seconds:.1f} s later (median of runs)",
+            )
     return results
 
 
@@ -354,9 +416,15 @@ def main(argv=None) -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--no-spatialite", action="store_true")
+    parser.add_argument(
+        "--presort",
+        choices=("intake", "beside", "both"),
+        default="both",
+        help="pre-sorting in the request (PRESORT_AT_INTAKE), beside it, or both in turn",
+    )
     args = parser.parse_args(argv)
     url = psycopg_url(args.database_url)
-    results = measure_postgis(url, args.workers, args.runs, args.duration, args.seed)
+    results = measure_postgis(url, args.workers, args.runs, args.duration, args.seed, args.presort)
     results.print()
     results.save()
     if not args.no_spatialite:

@@ -63,11 +63,16 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML here")
+    parser.add_argument(
+        "--presort-beside",
+        action="store_true",
+        help="PRESORT_AT_INTAKE off: what the request costs when pre-sorting runs beside it",
+    )
     args = parser.parse_args(argv)
     url = psycopg_url(args.database_url)
     config = {k: v for k, v in SERVICE_ENV.items() if k.startswith("RATE_LIMIT")}
     app = bench_app(url)
-    app.config.update(config)
+    app.config.update(config, PRESORT_AT_INTAKE=not args.presort_beside)
     last_id = last_report_id(app)
     send = sender(app, url, args.endpoint, WARM + 1 + 2 * args.requests, args.seed)
     statements: list[str] = []

@@ -1,16 +1,36 @@
-"""`flask triage recompute` and `flask triage seed-rules`."""
+"""`flask triage presort`, `flask triage recompute` and `flask triage seed-rules`."""
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.core.repeat import Round, repeat
 from app.extensions import db
 from app.reports.models import Report
+from app.triage.presort import presort_waiting
 from app.triage.rules import RuleSet
 from app.triage.seed import seed_rules
 from app.triage.suggestions import compute
 
 triage_cli = AppGroup("triage", help="The cleaner's queue: suggestions and rules.")
+
+
+@triage_cli.command("presort")
+@click.option(
+    "--every",
+    type=float,
+    default=0,
+    help="Look again this many seconds after finding nothing, until stopped; 0 runs once.",
+)
+@click.option("--batch", type=click.IntRange(min=1), default=200, show_default=True)
+def presort_command(every: float, batch: int):
+    """Pre-sort the reports filed without suggestions (PRESORT_AT_INTAKE off); several may run."""
+
+    def step() -> Round:
+        count = presort_waiting(limit=batch)
+        return Round(f"{count} reports", changed=count > 0, more=count == batch)
+
+    repeat("presorted", step, every)
 
 
 @triage_cli.command("recompute")

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.reports.models import Report
 from app.triage.claims import RANK, claim_is_active, held_by, queue_query, unclaimed
 from app.triage.models import ReportSuggestion
+from app.triage.presort import presort_waiting
 from app.triage.suggestions import STORED, SURVIVOR_STATES, category_names, ensure_fresh
 from app.units.models import Unit
 
@@ -52,6 +53,7 @@ def list_queue(
     channel: str | None = None,
 ) -> tuple[list[QueueItem], str | None]:
     """A page of the caller's queue, most urgent first; `claimed` is all, mine or free."""
+    presort_waiting(user)
     at = now()
     query = queue_query(user).add_columns(RANK)
     if claimed == "mine":

@@ -188,7 +188,9 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
     row = db.session.execute(
         select(*(func.count(Report.id).filter(same[name]) for name in names)).where(
             Report.id != report.id,
+            # Earlier only: sorted later (the pre-sorter, a recompute), later ones must not count.
             Report.created_at >= report.created_at - FLOOD_WINDOW,
+            Report.created_at <= report.created_at,
             or_(*same.values()),
         )
     ).one()
@@ -237,7 +239,10 @@ def on_report_created(report: Report) -> None:
 
     Pre-sorting must never cost a resident their report: if it fails (a rule an admin wrote
     badly), the report is stored without suggestions and the queue shows it as unsorted.
+    With PRESORT_AT_INTAKE off it is left to the pre-sorter (app.triage.presort).
     """
+    if not current_app.config["PRESORT_AT_INTAKE"]:
+        return
     try:
         with db.session.begin_nested():
             db.session.add(compute(report, new=True))

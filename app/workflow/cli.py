@@ -1,17 +1,14 @@
 """`flask sla sweep` (deadline cards and escalation) and `flask reports anonymise`."""
 
-import logging
-import time
 from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
 
+from app.core.repeat import Round, repeat
 from app.extensions import db
 from app.workflow.archive import anonymise_archived
 from app.workflow.sweep import sweep
-
-log = logging.getLogger(__name__)
 
 sla_cli = AppGroup("sla", help="Deadlines: yellow and red cards, escalation of red cases.")
 reports_cli = AppGroup("reports", help="Case records.")
@@ -26,20 +23,12 @@ reports_cli = AppGroup("reports", help="Case records.")
 )
 def sweep_command(every: float):
     """Set open cases' cards, escalate red ones past the grace (safe to run often, anywhere)."""
-    while True:
-        try:
-            result = sweep()
-            db.session.commit()
-            if not every or result.changed:  # a loop stays quiet while nothing happens
-                click.echo(f"sla sweep: {result.summary()}")
-        except Exception:
-            db.session.rollback()
-            if not every:
-                raise
-            log.exception("sla sweep failed; trying again in %s s", every)
-        if not every:
-            return
-        time.sleep(every)
+
+    def step() -> Round:
+        result = sweep()
+        return Round(result.summary(), result.changed)
+
+    repeat("sla sweep", step, every)
 
 
 @reports_cli.command("anonymise")
