@@ -202,7 +202,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def background(name: str, command: list[str], env: dict[str, str]) -> Iterator[Path]:
+def background(
+    name: str, command: list[str], env: dict[str, str], settle_s: float = 4
+) -> Iterator[Path]:
     """A helper process beside the servers (the pre-sorter), stopped afterwards; its log path."""
     fd, log_name = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
     log = os.fdopen(fd, "w")
@@ -215,6 +217,7 @@ def background(name: str, command: list[str], env: dict[str, str]) -> Iterator[P
         start_new_session=True,
     )
     try:
+        time.sleep(settle_s)  # its start-up (importing the app) is not the load's CPU
         yield Path(log_name)
     finally:
         _stop(process)
@@ -246,7 +249,7 @@ BASELINE_TABLE = (
 )
 
 
-def baseline_server(database_url: str, workers: int = 2):
+def baseline_server(database_url: str, workers: int = 2, **env: str):
     """../shared/bench/baseline_app.py on our schema (its documented environment)."""
     import psycopg
 
@@ -257,6 +260,7 @@ def baseline_server(database_url: str, workers: int = 2):
         "AREA_TABLE": "areas",
         "AREA_GEOM": "geom",
         "AREA_ID": "id",
+        **env,
     }
     return gunicorn("baseline", "baseline_app:app", env, "/hello", workers, cwd=BASELINE_DIR)
 

@@ -85,6 +85,9 @@ def main(argv=None) -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--presort-beside", action="store_true", help="PRESORT_AT_INTAKE off (no pre-sorter run)"
+    )
     args = parser.parse_args(argv)
     url = psycopg_url(args.database_url)
     app = bench_app(url)
@@ -100,7 +103,8 @@ def main(argv=None) -> None:
     out.mkdir(exist_ok=True)
     stacks = []
     try:
-        with service_server(url, 2, **SERVICE_ENV) as service:
+        env = {**SERVICE_ENV, "PRESORT_AT_INTAKE": str(not args.presort_beside).lower()}
+        with service_server(url, 2, **env) as service:
             headers = {}
             if args.endpoint == "staff":
                 token = staff_token(service.base_url, GRID_WORKER, BENCH_PASSWORD)
