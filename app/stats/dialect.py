@@ -99,19 +99,20 @@ def percentiles(
 
 
 def percentile_columns(
-    value: ColumnElement, where: ColumnElement[bool], fractions: tuple[float, ...], name: str
+    value: ColumnElement, required: ColumnElement, fractions: tuple[float, ...], name: str
 ) -> list[ColumnElement] | None:
     """`{name}_n`, `{name}_p0` … as aggregate columns to add to another query, so a pass over
-    the cases that counts them also gives the percentiles (PostgreSQL: FILTER clauses).
+    the cases that counts them also gives the percentiles. `value` must be NULL exactly when
+    `required` is (a span from `required`): percentile_cont skips NULLs, so no FILTER is
+    needed, and without one the fractions share one sort and `value` is computed once a row
+    (a FILTER repeating it cost more than the sort: exact seconds are numeric arithmetic).
     None on SQLite, where `percentiles` is a query of its own."""
     if is_sqlite():
         return None
-    kept = where & value.is_not(None)
-    columns = [func.count(value).filter(kept).label(f"{name}_n")]
+    columns = [func.count(required).label(f"{name}_n")]
     columns += [
         func.percentile_cont(literal_column(repr(float(f))))
         .within_group(value)
-        .filter(kept)
         .label(f"{name}_p{i}")
         for i, f in enumerate(fractions)
     ]

@@ -146,7 +146,7 @@ def _totals(r: Subquery, grouped: bool) -> tuple[list, dict[str | None, dict]]:
     values = _duration_values(r)
     inline: list = []
     for name, (value, required) in values.items():
-        columns = percentile_columns(value, required.is_not(None), FRACTIONS, name)
+        columns = percentile_columns(value, required, FRACTIONS, name)
         if columns is None:
             inline = []
             break
