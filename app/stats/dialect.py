@@ -7,7 +7,20 @@ percentiles computed beside the totals. Everything else in `app.stats` is dialec
 
 from collections.abc import Sequence
 
-from sqlalchemy import Float, Integer, Select, Subquery, cast, func, literal_column, select, text
+from sqlalchemy import (
+    CompoundSelect,
+    Float,
+    Integer,
+    Select,
+    Subquery,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.sql import ColumnElement, case
 
 from app.core.spatial import is_sqlite
@@ -28,6 +41,13 @@ def seconds_between(later: ColumnElement, earlier: ColumnElement) -> ColumnEleme
 
 def local_period_start(moment: ColumnElement, group_by: str) -> ColumnElement[str]:
     """'YYYY-MM-DD' of the Monday (week) or first day (month) of `moment` in Asia/Shanghai."""
+    return period_text(period_key(moment, group_by))
+
+
+def period_key(moment: ColumnElement, group_by: str) -> ColumnElement:
+    """What to group `moment` by for its week or month in Asia/Shanghai: its period's start,
+    as `period_text` writes it on SQLite; as a timestamp on PostgreSQL, so that a year of cases
+    is sorted by a timestamp and written out once a period, not once a case."""
     if group_by not in ("week", "month"):
         raise ValueError(group_by)
     if is_sqlite():
@@ -40,10 +60,28 @@ def local_period_start(moment: ColumnElement, group_by: str) -> ColumnElement[st
                 literal_column("'weekday 1'"),
             )
         return func.strftime(literal_column("'%Y-%m-01'"), moment, _SQLITE_SHANGHAI)
-    local = func.timezone(_PG_ZONE, moment)
-    return func.to_char(
-        func.date_trunc(literal_column(f"'{group_by}'"), local), literal_column("'YYYY-MM-DD'")
-    )
+    return func.date_trunc(literal_column(f"'{group_by}'"), func.timezone(_PG_ZONE, moment))
+
+
+def period_text(key: ColumnElement) -> ColumnElement[str]:
+    """A `period_key` as 'YYYY-MM-DD'."""
+    if is_sqlite():
+        return key
+    return func.to_char(key, literal_column("'YYYY-MM-DD'"))
+
+
+def per_group_and_total(
+    columns: list[ColumnElement], key: ColumnElement
+) -> Select | CompoundSelect:
+    """`columns` (aggregates) per `period_key` value, as `period` ('YYYY-MM-DD'), and once more
+    over every row, with `period` NULL: PostgreSQL in one pass (ROLLUP); SQLite, which has no
+    ROLLUP, in two."""
+    if is_sqlite():
+        return union_all(
+            select(key.label("period"), *columns).group_by(key),
+            select(null().label("period"), *columns),
+        )
+    return select(period_text(key).label("period"), *columns).group_by(func.rollup(key))
 
 
 def percentiles(
@@ -99,19 +137,20 @@ def percentiles(
 
 
 def percentile_columns(
-    value: ColumnElement, where: ColumnElement[bool], fractions: tuple[float, ...], name: str
+    value: ColumnElement, required: ColumnElement, fractions: tuple[float, ...], name: str
 ) -> list[ColumnElement] | None:
     """`{name}_n`, `{name}_p0` … as aggregate columns to add to another query, so a pass over
-    the cases that counts them also gives the percentiles (PostgreSQL: FILTER clauses).
+    the cases that counts them also gives the percentiles. `value` must be NULL exactly when
+    `required` is (a span from `required`): percentile_cont skips NULLs, so no FILTER is
+    needed, and without one the fractions share one sort and `value` is computed once a row
+    (a FILTER repeating it cost more than the sort: exact seconds are numeric arithmetic).
     None on SQLite, where `percentiles` is a query of its own."""
     if is_sqlite():
         return None
-    kept = where & value.is_not(None)
-    columns = [func.count(value).filter(kept).label(f"{name}_n")]
+    columns = [func.count(required).label(f"{name}_n")]
     columns += [
         func.percentile_cont(literal_column(repr(float(f))))
         .within_group(value)
-        .filter(kept)
         .label(f"{name}_p{i}")
         for i, f in enumerate(fractions)
     ]

@@ -15,9 +15,10 @@ from app.extensions import db
 from app.reports.models import CHANNELS, RISK_LEVELS, STATUSES, Report
 from app.stats.dialect import (
     counts_by,
-    local_period_start,
+    per_group_and_total,
     percentile_columns,
     percentiles,
+    period_key,
     roomy_sorts,
     seconds_between,
 )
@@ -84,7 +85,7 @@ def _source(user: User, f: ReportFilter, group_by: str | None) -> Subquery:
         Report.dispatched_at,
     ]
     if group_by:
-        columns.append(local_period_start(Report.created_at, group_by).label("period"))
+        columns.append(period_key(Report.created_at, group_by).label("period"))
     return select(*columns).where(*report_clauses(user, f)).subquery("r")
 
 
@@ -140,44 +141,51 @@ def _duration_values(r: Subquery) -> dict[str, tuple[ColumnElement, ColumnElemen
     }
 
 
-def _totals(r: Subquery, grouped: bool) -> tuple[list, dict[str | None, dict]]:
-    """The measures (per period when grouped) and both durations: one pass on PostgreSQL,
-    where the percentiles are computed beside the totals; SQLite asks for them apart."""
+def _totals(r: Subquery, grouped: bool) -> dict[str | None, tuple]:
+    """{period: (measures, {"time_to_dispatch": …, "time_to_resolve": …})}, the whole window
+    under None, periods ('YYYY-MM-DD') beside it when grouped. PostgreSQL reads the cases once:
+    the percentiles are computed beside the measures, the periods beside the whole window;
+    SQLite asks for the percentiles apart."""
     values = _duration_values(r)
     inline: list = []
     for name, (value, required) in values.items():
-        columns = percentile_columns(value, required.is_not(None), FRACTIONS, name)
+        columns = percentile_columns(value, required, FRACTIONS, name)
         if columns is None:
             inline = []
             break
         inline += columns
-    query = select(*([r.c.period] if grouped else []), *_measures(r), *inline)
-    if grouped:
-        query = query.group_by(r.c.period).order_by(r.c.period)
+    aggregates = [*_measures(r), *inline]
+    query = per_group_and_total(aggregates, r.c.period) if grouped else select(*aggregates)
     if not inline:
-        return db.session.execute(query).all(), _durations(r, grouped)
+        rows = db.session.execute(query).all()
+        durations = _durations(r, None)
+        if grouped:
+            durations.update(_durations(r, r.c.period))
+        return {_period_of(row): (row, durations.get(_period_of(row), {})) for row in rows}
     roomy_sorts()
-    rows = db.session.execute(query).all()
-    durations = {
-        row.period if grouped else None: {
-            name: _duration(*(row._mapping[f"{name}_{part}"] for part in ("n", "p0", "p1")))
-            for name in values
-        }
-        for row in rows
-    }
-    return rows, durations
-
-
-def _durations(r: Subquery, grouped: bool) -> dict[str | None, dict]:
-    """{period (None when not grouped): {"time_to_dispatch": …, "time_to_resolve": …}}."""
-    measures = _duration_values(r)
-    out: dict[str | None, dict] = {}
-    for name, (value, required) in measures.items():
-        query = percentiles(
-            value, [required.is_not(None)], FRACTIONS, r.c.period if grouped else None
+    return {
+        _period_of(row): (
+            row,
+            {
+                name: _duration(*(row._mapping[f"{name}_{part}"] for part in ("n", "p0", "p1")))
+                for name in values
+            },
         )
+        for row in db.session.execute(query)
+    }
+
+
+def _period_of(row) -> str | None:
+    return row._mapping.get("period")
+
+
+def _durations(r: Subquery, group: ColumnElement | None) -> dict[str | None, dict]:
+    """{period (None: not grouped): {"time_to_dispatch": …, "time_to_resolve": …}}."""
+    out: dict[str | None, dict] = {}
+    for name, (value, required) in _duration_values(r).items():
+        query = percentiles(value, [required.is_not(None)], FRACTIONS, group)
         for row in db.session.execute(query):
-            key = row.grp if grouped else None
+            key = row.grp if group is not None else None
             out.setdefault(key, {})[name] = _duration(row.n, row.p0, row.p1)
     return out
 
@@ -207,9 +215,9 @@ def names_for(code_column, name_column, codes) -> dict[str, str]:
 
 
 def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
-    r = _source(user, f, None)
-    rows, spans = _totals(r, grouped=False)
-    totals, durations = rows[0], spans.get(None, {})
+    r = _source(user, f, group_by)
+    found = _totals(r, grouped=group_by is not None)
+    totals, durations = found.pop(None)
     counts = counts_by(r, DIMENSIONS)
     categories, subdistricts = counts["category_code"], counts["subdistrict_code"]
     result = {
@@ -232,24 +240,19 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
         "group_by": group_by,
     }
     if group_by:
-        result["series"] = _series(user, f, group_by)
+        result["series"] = _series(f, group_by, found)
     return result
 
 
-def _series(user: User, f: ReportFilter, group_by: str) -> list[dict]:
-    r = _source(user, f, group_by)
-    found, durations = _totals(r, grouped=True)
-    rows = {row.period: row for row in found}
+def _series(f: ReportFilter, group_by: str, found: dict[str, tuple]) -> list[dict]:
     series = []
-    for start in _period_starts(f, group_by, sorted(rows)):
+    for start in _period_starts(f, group_by, sorted(found)):
         key = start.isoformat()
-        row = rows.get(key)
-        figures = _figures(row) if row is not None else _figures(_ZERO_ROW)
-        spans = durations.get(key, {})
+        row, spans = found.get(key, (_ZERO_ROW, {}))
         series.append(
             {
                 "period_start": key,
-                **figures,
+                **_figures(row),
                 "time_to_dispatch": spans.get("time_to_dispatch", EMPTY_DURATION),
                 "time_to_resolve": spans.get("time_to_resolve", EMPTY_DURATION),
             }

@@ -53,3 +53,11 @@ def test_small_run_is_consistent(fresh_database):
             " OR (dispatched_at IS NOT NULL AND (due_at IS NULL OR dispatched_at < created_at))"
         ).fetchone()[0]
         assert inconsistent == 0
+        # The indexes set aside for the bulk load are back, the overview's covering one too,
+        # and the vacuum after the load lets it be read without visiting the heap.
+        indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes").fetchall()}
+        assert {"ix_reports_created_overview", "ix_reports_category_status_created"} <= indexes
+        visible, pages = conn.execute(
+            "SELECT relallvisible, relpages FROM pg_class WHERE relname = 'reports'"
+        ).fetchone()
+        assert visible == pages > 0

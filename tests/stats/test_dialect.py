@@ -9,7 +9,12 @@ from sqlalchemy import Float, String, literal, select, union_all
 
 from app.core.types import UTCDateTime
 from app.extensions import db
-from app.stats.dialect import local_period_start, percentiles, seconds_between
+from app.stats.dialect import (
+    local_period_start,
+    percentile_columns,
+    percentiles,
+    seconds_between,
+)
 from app.stats.labels import period_label
 
 FRACTIONS = (0.0, 0.25, 0.5, 0.9, 1.0)
@@ -55,6 +60,32 @@ def test_grouped_percentiles_and_empty_groups(app):
     }
     # "c" has no values: it is absent, as with percentile_cont over no rows.
     assert found == {"a": (3, 3.0, pytest.approx(8.6)), "b": (1, 5.0, 5.0)}
+
+
+def test_percentiles_beside_other_aggregates_skip_cases_without_the_span(app):
+    """The inline percentiles (PostgreSQL) count and rank only the rows whose span is set,
+    exactly as the query of their own that filters them (SQLite: there is only that one)."""
+    t0 = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=UTC)
+    rows = [
+        (t0, datetime(2026, 3, 1, 9, 30, 0, 5, tzinfo=UTC)),
+        (t0, None),
+        (t0, datetime(2026, 3, 4, 8, 0, 1, tzinfo=UTC)),
+        (t0, datetime(2026, 3, 1, 8, 0, 0, 123457, tzinfo=UTC)),
+        (t0, None),
+        (t0, datetime(2026, 5, 30, 23, 59, 59, 999999, tzinfo=UTC)),
+    ]
+    table = sample(rows, {"created": UTCDateTime, "done": UTCDateTime})
+    span = seconds_between(table.c.done, table.c.created)
+    alone = db.session.execute(percentiles(span, [table.c.done.is_not(None)], FRACTIONS)).one()
+    assert alone.n == 4
+    columns = percentile_columns(span, table.c.done, FRACTIONS, "span")
+    if columns is None:
+        assert db.session.get_bind().dialect.name == "sqlite"
+        return
+    inline = db.session.execute(select(*columns)).one()._mapping
+    assert inline["span_n"] == 4
+    for i in range(len(FRACTIONS)):
+        assert inline[f"span_p{i}"] == alone._mapping[f"p{i}"]
 
 
 def test_shanghai_buckets_and_durations(app):
