@@ -63,7 +63,8 @@ def queue_query(user: User):
 
 def claim_next(user: User, limit: int) -> list[Report]:
     """Lease up to `limit` unclaimed reports from the top of the queue to `user`."""
-    presort_waiting(user)
+    if not current_app.config["PRESORT_AT_INTAKE"]:
+        presort_waiting(user)
     at = now()
     query = (
         queue_query(user)

@@ -4,7 +4,8 @@ Pre-sorting is half of what filing a report costs. With PRESORT_AT_INTAKE off, i
 the report, its event and its outbox rows and answers; `flask triage presort --every 1` sorts
 what arrived, a batch at a time, moments later. A cleaner never sees the gap: reading or
 claiming the queue first sorts whatever in their scope is still waiting, so an urgent report
-cannot sort low for want of its suggestions.
+cannot sort low for want of its suggestions. (With PRESORT_AT_INTAKE on, reads skip that
+look: it costs a scan of the waiting reports, and intake has sorted them all.)
 """
 
 import logging

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from app.accounts.models import User
@@ -53,7 +54,8 @@ def list_queue(
     channel: str | None = None,
 ) -> tuple[list[QueueItem], str | None]:
     """A page of the caller's queue, most urgent first; `claimed` is all, mine or free."""
-    presort_waiting(user)
+    if not current_app.config["PRESORT_AT_INTAKE"]:
+        presort_waiting(user)
     at = now()
     query = queue_query(user).add_columns(RANK)
     if claimed == "mine":
