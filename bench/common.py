@@ -167,28 +167,36 @@ def gunicorn(
 ) -> Iterator[Server]:
     """Run `gunicorn -w N -b 127.0.0.1:PORT app_spec`, wait until ready_path answers 200, stop."""
     port = free_port()
-    fd, log_name = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
-    log = os.fdopen(fd, "w")
     command = [
         sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
         "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
         app_spec,
     ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base + ready_path, process, Path(log_name), timeout)
-        yield Server(name, base, process, Path(log_name))
-    finally:
-        _stop(process)
-        log.close()
+    with _running(name, command, env, cwd) as (process, log_path):
+        _wait_ready(base + ready_path, process, log_path, timeout)
+        yield Server(name, base, process, log_path)
+
+
+@contextmanager
+def _running(
+    name: str, command: list[str], env: dict[str, str], cwd: Path
+) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """`command` in its own process group, output to a temporary log; stopped afterwards."""
+    fd, log_name = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
+    with os.fdopen(fd, "w") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process, Path(log_name)
+        finally:
+            _stop(process)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -206,22 +214,9 @@ def background(
     name: str, command: list[str], env: dict[str, str], settle_s: float = 4
 ) -> Iterator[Path]:
     """A helper process beside the servers (the pre-sorter), stopped afterwards; its log path."""
-    fd, log_name = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
-    log = os.fdopen(fd, "w")
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with _running(name, command, env, ROOT) as (_process, log_path):
         time.sleep(settle_s)  # its start-up (importing the app) is not the load's CPU
-        yield Path(log_name)
-    finally:
-        _stop(process)
-        log.close()
+        yield log_path
 
 
 def service_env(database_url: str, **env: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ import argparse
 import shutil
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
@@ -274,21 +275,30 @@ def measure_postgis(
     beside_env = {**SERVICE_ENV, "PRESORT_AT_INTAKE": "false"}
     presorter = [sys.executable, "-m", "flask", "triage", "presort", "--every", "0.2"]
     try:
-        with (
-            baseline_server(url, workers) as baseline,
-            service_server(url, workers, **SERVICE_ENV) as service,
-            service_server(url, workers, **beside_env) as beside,
-            background("presorter", presorter, service_env(url, **beside_env)),
-        ):
-            token = staff_token(service.base_url, GRID_WORKER, BENCH_PASSWORD)
+        with ExitStack() as running:
+            # Only the servers (and the pre-sorter) the measurements ask for.
+            baseline = running.enter_context(baseline_server(url, workers))
+            services = {}
+            if "staff" in names:
+                services[""] = running.enter_context(service_server(url, workers, **SERVICE_ENV))
+            if "staff_beside" in names:
+                services["_beside"] = running.enter_context(
+                    service_server(url, workers, **beside_env)
+                )
+                running.enter_context(
+                    background("presorter", presorter, service_env(url, **beside_env))
+                )
+            any_service = next(iter(services.values()))
+            token = staff_token(any_service.base_url, GRID_WORKER, BENCH_PASSWORD)
             bearer = {"Authorization": f"Bearer {token}"}
-            targets = {
-                "raw": (baseline.base_url + "/raw", raw_file, {}),
-                "staff": (service.base_url + "/api/v1/reports", staff_file, bearer),
-                "qr": (service.base_url + "/api/v1/public/reports", qr_file, {}),
-                "staff_beside": (beside.base_url + "/api/v1/reports", staff_file, bearer),
-                "qr_beside": (beside.base_url + "/api/v1/public/reports", qr_file, {}),
-            }
+            targets = {"raw": (baseline.base_url + "/raw", raw_file, {})}
+            for suffix, service in services.items():
+                targets[f"staff{suffix}"] = (
+                    service.base_url + "/api/v1/reports",
+                    staff_file,
+                    bearer,
+                )
+                targets[f"qr{suffix}"] = (service.base_url + "/api/v1/public/reports", qr_file, {})
             for run in range(runs):
                 print(f"… run {run + 1} of {runs}", flush=True)
                 for name in names:

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   libsqlite3-mod-spatialite   # SpatiaLite, the embedded database's spatial extension
   fonts-wqy-microhei          # a CJK font for posters and maps
+  fonts-dejavu-core           # a Latin-only font: the test that such a font is refused runs
   libzbar0                    # QR decoding in the tests
   chromium                    # the browser the page tests drive (headless)
   wrk                         # the load generator of make bench

@@ -13,7 +13,7 @@ from app.accounts.schemas import (
     UserSchema,
 )
 from app.core.auth import authenticate
-from app.core.errors import NotFound
+from app.core.lookup import get_or_404
 from app.core.pagination import CursorArgs, page_by_id, page_schema
 from app.extensions import Blueprint, db
 
@@ -101,9 +101,7 @@ def create_user(args):
 @users_blp.response(200, UserSchema)
 def patch_user(args, user_id: int):
     """Enable or disable a user; a disabled user's tokens stop working at once."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
+    user = get_or_404(User, user_id, "user")
     service.set_active(user, args["active"])
     db.session.commit()
     return user

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from app.categories.models import Category
 from app.core.clock import now
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid
+from app.core.lookup import get_or_404
 from app.extensions import db
 
 
@@ -32,9 +33,7 @@ def add_category(code: str, name: str, parent_code: str | None = None) -> Catego
 
 def retire_category(code: str) -> Category:
     """Retired categories leave the choice lists but stay on the reports that carry them."""
-    category = db.session.get(Category, code)
-    if category is None:
-        raise NotFound(f"no category {code}")
+    category = get_or_404(Category, code, "category")
     if category.active:
         category.active, category.retired_at = False, now()
     return category

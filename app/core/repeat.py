@@ -12,6 +12,16 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 
+def every_option(what: str):
+    """The `--every S` option of a command that `repeat`s."""
+    return click.option(
+        "--every",
+        type=float,
+        default=0,
+        help=f"{what} every this many seconds until stopped; 0 (the default) runs once.",
+    )
+
+
 @dataclass(frozen=True)
 class Round:
     summary: str

@@ -9,6 +9,7 @@ from app.areas.models import Area
 from app.core.clock import now
 from app.core.coords import haversine_m
 from app.core.errors import Gone, Invalid, NotFound
+from app.core.lookup import get_or_404
 from app.core.spatial import point, to_shapely
 from app.extensions import db
 from app.qr_sites.models import KINDS, QrSite
@@ -126,10 +127,7 @@ def same_place(name: str, lon: float, lat: float, coord_sys: str = "wgs84") -> Q
 
 
 def get_site(site_id: int) -> QrSite:
-    site = db.session.get(QrSite, site_id)
-    if site is None:
-        raise NotFound(f"no QR site {site_id}")
-    return site
+    return get_or_404(QrSite, site_id, "QR site")
 
 
 def rotate(site: QrSite) -> QrSite:

@@ -4,8 +4,8 @@ from sqlalchemy import ColumnElement, false, or_, true
 
 from app.accounts.models import User
 from app.core.auth import scope_of
-from app.core.errors import Forbidden, NotFound
-from app.extensions import db
+from app.core.errors import Forbidden
+from app.core.lookup import get_or_404
 from app.reports.models import Report
 
 # Roles that see every report in their areas; responders see only their unit's cases.
@@ -44,9 +44,7 @@ def can_see(user: User, report: Report) -> bool:
 
 def report_for(user: User, report_id: int, *, for_update: bool = False) -> Report:
     """The report, or 404 when it does not exist, 403 when it is outside the caller's reach."""
-    report = db.session.get(Report, report_id, with_for_update=for_update or None)
-    if report is None:
-        raise NotFound(f"no report {report_id}")
+    report = get_or_404(Report, report_id, "report", with_for_update=for_update or None)
     if not can_see(user, report):
         raise Forbidden(f"report {report_id} is outside your areas or unit")
     return report

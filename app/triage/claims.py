@@ -16,7 +16,7 @@ from app.extensions import db
 from app.reports.access import report_for, visible_clause
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion
-from app.triage.presort import presort_waiting
+from app.triage.presort import before_queue_read
 
 QUEUE_STATUS = "received"
 # Reports a suggestion has not reached yet sort with the low ones (see suggestions.ensure_fresh).
@@ -63,8 +63,7 @@ def queue_query(user: User):
 
 def claim_next(user: User, limit: int) -> list[Report]:
     """Lease up to `limit` unclaimed reports from the top of the queue to `user`."""
-    if not current_app.config["PRESORT_AT_INTAKE"]:
-        presort_waiting(user)
+    before_queue_read(user)
     at = now()
     query = (
         queue_query(user)

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.core.repeat import Round, repeat
+from app.core.repeat import Round, every_option, repeat
 from app.extensions import db
 from app.reports.models import Report
 from app.triage.presort import presort_waiting
@@ -16,12 +16,7 @@ triage_cli = AppGroup("triage", help="The cleaner's queue: suggestions and rules
 
 
 @triage_cli.command("presort")
-@click.option(
-    "--every",
-    type=float,
-    default=0,
-    help="Look again this many seconds after finding nothing, until stopped; 0 runs once.",
-)
+@every_option("Look again (at once after a full batch)")
 @click.option("--batch", type=click.IntRange(min=1), default=200, show_default=True)
 def presort_command(every: float, batch: int):
     """Pre-sort the reports filed without suggestions (PRESORT_AT_INTAKE off); several may run."""

@@ -10,6 +10,7 @@ look: it costs a scan of the waiting reports, and intake has sorted them all.)
 
 import logging
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +20,7 @@ from app.reports.access import visible_clause
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RuleSet
-from app.triage.suggestions import STORED, compute
+from app.triage.suggestions import STORED, presort
 
 log = logging.getLogger(__name__)
 # A cleaner's read sorts at most this many first; more waiting means the pre-sorter is not
@@ -28,7 +29,8 @@ READ_BATCH = 100
 
 
 def waiting(user: User | None = None, limit: int = READ_BATCH):
-    """Queued reports without suggestions, oldest first; `user`: only those in their scope."""
+    """Queued reports without suggestions, oldest first; `user`: only those in their scope.
+    Locked and skipped if locked (PostgreSQL), so two pre-sorters take different reports."""
     query = (
         select(Report)
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
@@ -37,13 +39,9 @@ def waiting(user: User | None = None, limit: int = READ_BATCH):
         .limit(limit)
         # Who sent it (the created event's address) counts towards the flood checks.
         .options(selectinload(Report.events))
+        .with_for_update(skip_locked=True, of=Report)
     )
-    if user is not None:
-        query = query.where(visible_clause(user))
-    if db.engine.dialect.name == "postgresql":
-        # Two pre-sorters (or one and a cleaner's read) take different reports.
-        query = query.with_for_update(skip_locked=True, of=Report)
-    return query
+    return query if user is None else query.where(visible_clause(user))
 
 
 def presort_waiting(user: User | None = None, limit: int = READ_BATCH) -> int:
@@ -52,17 +50,15 @@ def presort_waiting(user: User | None = None, limit: int = READ_BATCH) -> int:
     if not reports:
         return 0
     rules = RuleSet.load()
-    stored = 0
-    for report in reports:
-        try:
-            with db.session.begin_nested():
-                db.session.add(compute(report, rules, new=True))
-            stored += 1
-        except Exception:
-            # As at intake: a bad rule must not stop the others; the queue shows it unsorted.
-            log.exception("suggestions failed for report %s; it is queued unsorted", report.id)
+    stored = sum(presort(report, rules) for report in reports)
     if stored:
         db.session.info[STORED] = True
     if user is not None and len(reports) == limit:
         log.warning("over %s reports wait for pre-sorting: is `flask triage presort` on?", limit)
     return stored
+
+
+def before_queue_read(user: User) -> None:
+    """What a cleaner is about to read or claim is sorted, when intake leaves it for later."""
+    if not current_app.config["PRESORT_AT_INTAKE"]:
+        presort_waiting(user)

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from app.accounts.models import User
@@ -16,7 +15,7 @@ from app.extensions import db
 from app.reports.models import Report
 from app.triage.claims import RANK, claim_is_active, held_by, queue_query, unclaimed
 from app.triage.models import ReportSuggestion
-from app.triage.presort import presort_waiting
+from app.triage.presort import before_queue_read
 from app.triage.suggestions import STORED, SURVIVOR_STATES, category_names, ensure_fresh
 from app.units.models import Unit
 
@@ -54,8 +53,7 @@ def list_queue(
     channel: str | None = None,
 ) -> tuple[list[QueueItem], str | None]:
     """A page of the caller's queue, most urgent first; `claimed` is all, mine or free."""
-    if not current_app.config["PRESORT_AT_INTAKE"]:
-        presort_waiting(user)
+    before_queue_read(user)
     at = now()
     query = queue_query(user).add_columns(RANK)
     if claimed == "mine":

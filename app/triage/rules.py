@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.categories.service import active_category
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Invalid
+from app.core.lookup import get_or_404
 from app.extensions import db
 from app.reports.models import RISK_LEVELS
 from app.triage.models import NUMERIC_MATCHES, RULE_KINDS, RULE_MATCHES, TriageRule
@@ -179,10 +180,7 @@ def create_rule(**fields: Any) -> TriageRule:
 
 
 def get_rule(rule_id: int) -> TriageRule:
-    rule = db.session.get(TriageRule, rule_id)
-    if rule is None:
-        raise NotFound(f"no triage rule {rule_id}")
-    return rule
+    return get_or_404(TriageRule, rule_id, "triage rule")
 
 
 def update_rule(rule_id: int, **fields: Any) -> TriageRule:

@@ -241,13 +241,20 @@ def on_report_created(report: Report) -> None:
     badly), the report is stored without suggestions and the queue shows it as unsorted.
     With PRESORT_AT_INTAKE off it is left to the pre-sorter (app.triage.presort).
     """
-    if not current_app.config["PRESORT_AT_INTAKE"]:
-        return
+    if current_app.config["PRESORT_AT_INTAKE"]:
+        presort(report)
+
+
+def presort(report: Report, rules: RuleSet | None = None) -> bool:
+    """Store a new report's suggestions in a savepoint; False (logged) when that failed, and
+    the report stays in the queue unsorted."""
     try:
         with db.session.begin_nested():
-            db.session.add(compute(report, new=True))
+            db.session.add(compute(report, rules, new=True))
+        return True
     except Exception:
         log.exception("suggestions failed for report %s; it is queued unsorted", report.id)
+        return False
 
 
 def register() -> None:

@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Invalid
+from app.core.lookup import get_or_404
 from app.extensions import db
 from app.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import new_secret
@@ -51,10 +52,7 @@ def create_subscription(
 
 
 def get_subscription(subscription_id: int) -> WebhookSubscription:
-    subscription = db.session.get(WebhookSubscription, subscription_id)
-    if subscription is None:
-        raise NotFound(f"no webhook subscription {subscription_id}")
-    return subscription
+    return get_or_404(WebhookSubscription, subscription_id, "webhook subscription")
 
 
 def delete_subscription(subscription_id: int) -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from app.core.repeat import Round, repeat
+from app.core.repeat import Round, every_option, repeat
 from app.extensions import db
 from app.workflow.archive import anonymise_archived
 from app.workflow.sweep import sweep
@@ -15,12 +15,7 @@ reports_cli = AppGroup("reports", help="Case records.")
 
 
 @sla_cli.command("sweep")
-@click.option(
-    "--every",
-    type=float,
-    default=0,
-    help="Repeat every this many seconds until stopped (development); 0 runs once.",
-)
+@every_option("Repeat")
 def sweep_command(every: float):
     """Set open cases' cards, escalate red ones past the grace (safe to run often, anywhere)."""
 

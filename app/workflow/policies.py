@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.categories.models import Category
 from app.core.clock import now
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.lookup import get_or_404
 from app.extensions import db
 from app.workflow.deadlines import deadlines_from, limits_for
 from app.workflow.models import DAY_KINDS, CalendarDay, DeadlinePolicy
@@ -68,10 +69,7 @@ def list_policies() -> list[DeadlinePolicy]:
 
 
 def get_policy(policy_id: int) -> DeadlinePolicy:
-    policy = db.session.get(DeadlinePolicy, policy_id)
-    if policy is None:
-        raise NotFound(f"no deadline policy {policy_id}")
-    return policy
+    return get_or_404(DeadlinePolicy, policy_id, "deadline policy")
 
 
 def update_policy(policy_id: int, values: dict[str, Any]) -> DeadlinePolicy:
