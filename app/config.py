@@ -13,6 +13,9 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET_KEY
     # Unset means SQLite + SpatiaLite in the instance folder (see database.py).
     DATABASE_URL = ""
+    # A PostgreSQL streaming replica the statistics and ledger exports read from (empty: the
+    # primary). See app/core/replica.py and docs/SCALING.md.
+    STATS_DATABASE_URL = ""
     SPATIALITE_LIBRARY_PATH = "mod_spatialite"
     # A pooled PostgreSQL connection idle this long is tested before use (busy ones are not).
     DB_PING_AFTER_IDLE_SECONDS = 10.0

@@ -11,10 +11,12 @@ from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException
 
 from app.core.database import Base
+from app.core.replica import Session
 
 log = logging.getLogger("app.errors")
 
-db = SQLAlchemy(model_class=Base)
+# The session class sends the statistics' and ledger's reads to a replica when one is set.
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 # Limits live on the views (app.public.limits) and read their values from the config; storage
 # comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
