@@ -4,9 +4,8 @@ A real PostgreSQL streaming replica is in tests/scale/test_scale_out.py; here th
 a copy of the SQLite database taken at one moment, so the answers show where each was read.
 """
 
-import sqlean
-
 import pytest
+import sqlean
 
 from app import create_app
 from app.core.replica import replica_engine
@@ -23,9 +22,8 @@ def copy_to_replica(app, dialect, tmp_path):
 
     def copy() -> str:
         db.session.commit()
-        with sqlean.connect(db.engine.url.database) as source:
-            with sqlean.connect(replica_path) as target:
-                source.backup(target)
+        with sqlean.connect(db.engine.url.database) as source, sqlean.connect(replica_path) as to:
+            source.backup(to)
         return f"sqlite:///{replica_path}"
 
     return copy

@@ -12,6 +12,7 @@ Every process is started in a session of its own and ended by its process group,
 failing test still leaves nothing running (see `Cluster.stop`).
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -93,10 +94,8 @@ class Cluster:
     def signal(self, name: str, sig: int) -> None:
         process = self.processes.get(name)
         if process is not None and process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def kill_host(self, host: str) -> None:
         """The host dies: every process on it is killed at once (no clean shutdown)."""
@@ -242,7 +241,9 @@ class Cluster:
             env,
             REPO,
         )  # fmt: skip
-        self.start(f"{host}-presort", host, [*flask, "triage", "presort", "--every", "1"], env, REPO)
+        self.start(
+            f"{host}-presort", host, [*flask, "triage", "presort", "--every", "1"], env, REPO
+        )
         self.start(f"{host}-deliver", host, [*flask, "outbox", "deliver", "--interval", "0.3"],
                    env, REPO)  # fmt: skip
         self.start(f"{host}-sweep", host, [*flask, "sla", "sweep", "--every", "1"], env, REPO)

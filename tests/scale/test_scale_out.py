@@ -190,7 +190,7 @@ def test_claims_from_two_hosts_never_overlap(cluster, client, district):
     # Two cleaners, each with three tabs open, on both hosts at once.
     jobs = [(name, host) for name in ("cleaner", "cleaner2") for host in HOSTS] * 3
     results = client.map(cleaner, jobs)
-    by_cleaner = {name: [i for (n, _), got in zip(jobs, results) for i in got if n == name]
+    by_cleaner = {name: [i for (n, _), got in zip(jobs, results, strict=True) for i in got if n == name]
                   for name in ("cleaner", "cleaner2")}  # fmt: skip
     everything = by_cleaner["cleaner"] + by_cleaner["cleaner2"]
     assert len(everything) == len(set(everything)), "a report was claimed twice"
@@ -235,7 +235,9 @@ def test_the_sweep_on_both_hosts_cards_each_case_once(cluster, client, district)
 
 def test_each_webhook_event_reaches_the_receiver_once(cluster, client, district):
     def all_delivered() -> bool:
-        left = cluster.sql("db", "SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'")
+        left = cluster.sql(
+            "db", "SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'"
+        )
         return left == "0"
 
     wait_for("the deliverers to empty the outbox", all_delivered, timeout=60)
@@ -273,7 +275,9 @@ def test_statistics_and_ledger_read_from_the_replica(cluster, client, district):
         keys = [f"replica-{uuid.uuid4().hex}" for _ in range(5)]
         bases = [cluster.app_url("app1")]
         for key in keys:
-            assert client.do(file_report, bases, district["site_code"], key, "路灯坏了很久，晚上很黑")
+            assert client.do(
+                file_report, bases, district["site_code"], key, "路灯坏了很久，晚上很黑"
+            )
         assert primary_count() == before + 5
         for host in HOSTS:
             assert client.do(total, host) == before
@@ -302,7 +306,7 @@ def test_killing_an_app_host_mid_load_loses_nothing_acknowledged(cluster, client
     killed_after = time.monotonic() - started
     answers = [f.result(timeout=120) for f in futures]
 
-    acknowledged = [k for k, a in zip(keys, answers) if a]
+    acknowledged = [k for k, a in zip(keys, answers, strict=True) if a]
     assert killed_after < len(keys) * 0.03, "the host died after the load had ended"
     assert len(acknowledged) == len(keys)  # app1 took over every phone app2 had
     assert stored(cluster, acknowledged) == Counter({k: 1 for k in acknowledged})
@@ -313,6 +317,7 @@ def test_killing_an_app_host_mid_load_loses_nothing_acknowledged(cluster, client
             "db",
             "SELECT count(*) FROM reports r WHERE client_uuid LIKE 'kill-%' AND NOT EXISTS "
             "(SELECT 1 FROM report_suggestions s WHERE s.report_id = r.id)",
-        ) == "0",
+        )
+        == "0",
     )
     assert cluster.processes["app1-web"].poll() is None
