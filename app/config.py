@@ -96,7 +96,8 @@ class Config:
     LOG_LEVEL = "INFO"
     LOG_JSON = True
 
-    API_TITLE = "Jiefen 解纷 API"
+    # ASCII: client generators make package names from the title (pip refuses Chinese ones).
+    API_TITLE = "Jiefen API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
@@ -106,7 +107,8 @@ class Config:
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
     API_SPEC_OPTIONS = {
         "info": {
-            "description": "扫码解纷 — reports from residents and grid workers to closed cases."
+            "description": "Jiefen (解纷), 扫码解纷 — reports from residents and grid workers to "
+            "closed cases."
         },
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }

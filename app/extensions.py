@@ -42,6 +42,15 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
 
 
 class Api(flask_smorest.Api):
+    def init_app(self, app, *, spec_kwargs=None):
+        # Operation ids, null in nullable enums, typed nullable objects, rate-limit headers:
+        # what clients generated from the document need (app.core.openapi).
+        from app.core.openapi import ClientFriendlySpec, nullable_for_clients
+
+        spec_kwargs = {**(spec_kwargs or {}), "extra_plugins": [ClientFriendlySpec()]}
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.ma_plugin.converter.add_attribute_function(nullable_for_clients)
+
     def handle_http_exception(self, error: HTTPException):
         payload, status, headers = super().handle_http_exception(error)
         if status >= 500:
