@@ -23,11 +23,19 @@ class Answer:
         return json.loads(self.body)
 
 
-def call(base: str, method: str, path: str, body: Any = None, headers=None, timeout=15.0):
-    """One request; connection failures raise OSError (the caller decides to retry)."""
+def call(
+    base: str, method: str, path: str, body: Any = None, headers=None, timeout=30.0, connect=3.0
+):
+    """One request; connection failures raise OSError (the caller decides to retry).
+
+    A dead host shows as a connection that cannot be made (`connect` seconds); a busy one
+    answers late (`timeout`), and giving up on it early would only send the work twice.
+    """
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=connect)
     try:
+        conn.connect()
+        conn.sock.settimeout(timeout)
         data = None if body is None else json.dumps(body).encode()
         all_headers = {"Content-Type": "application/json"} if data is not None else {}
         all_headers.update(headers or {})
@@ -51,18 +59,20 @@ def sign_in(base: str, username: str, password: str) -> str:
 class ClientHost:
     """Threads that live in the client host's namespace: everything the test sends goes there."""
 
-    def __init__(self, network: Network, threads: int = 12):
+    def __init__(self, network: Network, threads: int = 16):
         self.pool = ThreadPoolExecutor(threads, initializer=network.enter, initargs=("client",))
 
     def do(self, fn: Callable, *args, **kwargs):
-        return self.pool.submit(fn, *args, **kwargs).result(timeout=120)
+        return self.pool.submit(fn, *args, **kwargs).result(timeout=150)
 
     def map(self, fn: Callable, items) -> list:
         futures = [self.pool.submit(fn, item) for item in items]
-        return [f.result(timeout=120) for f in futures]
+        return [f.result(timeout=150) for f in futures]
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: a thread still inside a request ends by its own timeouts, and the
+        # namespaces go away under it either way.
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass

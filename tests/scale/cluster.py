@@ -27,6 +27,7 @@ from tests.scale.netns import Network
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REPO = Path(__file__).resolve().parents[2]
+GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
 SECRET_KEY = "scale-test-secret-key"
 APP_PORT = 8000
 ADDRESSES = {"db": 1, "replica": 5, "app1": 2, "app2": 3, "client": 4}
@@ -109,10 +110,20 @@ class Cluster:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     def stop(self) -> None:
-        for name in self.processes:
-            self.signal(name, signal.SIGINT if name.startswith("db-pg") else signal.SIGTERM)
+        # The reverse of the start: app hosts, then the replica, Redis, the primary.
+        names = list(reversed(self.processes))
+        for name in names:
+            if name.endswith("-pg"):
+                # Only the postmaster: its children each take SIGINT as something else.
+                process = self.processes[name]
+                if process.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(process.pid, signal.SIGINT)  # fast shutdown
+            else:
+                self.signal(name, signal.SIGTERM)
         deadline = time.monotonic() + 8
-        for name, process in self.processes.items():
+        for name in names:
+            process = self.processes[name]
             try:
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
@@ -230,17 +241,22 @@ class Cluster:
             "ESCALATE_RED_AFTER_HOURS": "10000",
         }
 
+    def _gunicorn(self, host: str, env: dict[str, str]) -> list[str]:
+        """The web server as production starts it: with deploy/'s settings when they are there."""
+        bind = f"{self.address(host)}:{APP_PORT}"
+        if GUNICORN_CONF.exists():
+            env.update(
+                GUNICORN_BIND=bind,
+                GUNICORN_WORKERS="2",
+                PROMETHEUS_MULTIPROC_DIR=str(self.workdir / host / "metrics"),
+            )
+            return [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "wsgi:app"]
+        return [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", bind, "wsgi:app"]
+
     def start_app_host(self, host: str) -> None:
         env = self.app_env(host)
         flask = [sys.executable, "-m", "flask"]
-        self.start(
-            f"{host}-web",
-            host,
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
-             f"{self.address(host)}:{APP_PORT}", "--graceful-timeout", "5", "wsgi:app"],
-            env,
-            REPO,
-        )  # fmt: skip
+        self.start(f"{host}-web", host, self._gunicorn(host, env), env, REPO)
         self.start(
             f"{host}-presort", host, [*flask, "triage", "presort", "--every", "1"], env, REPO
         )

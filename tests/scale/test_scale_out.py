@@ -57,7 +57,7 @@ def client(cluster):
 
             def ready(base=base):
                 try:
-                    return call(base, "GET", "/readyz", timeout=3).status == 200
+                    return call(base, "GET", "/readyz", timeout=3, connect=3).status == 200
                 except OSError:
                     return False
 
@@ -114,7 +114,7 @@ def file_report(bases: list[str], site_code: str, key: str, text: str) -> dict |
     for attempt in range(6):
         base = bases[attempt % len(bases)]
         try:
-            answer = call(base, "POST", "/api/v1/public/reports", body, timeout=4)
+            answer = call(base, "POST", "/api/v1/public/reports", body, connect=2)
         except OSError:
             continue
         if answer.status in (200, 201):
@@ -290,24 +290,23 @@ def test_statistics_and_ledger_read_from_the_replica(cluster, client, district):
 
 def test_killing_an_app_host_mid_load_loses_nothing_acknowledged(cluster, client, district):
     app1, app2 = cluster.app_url("app1"), cluster.app_url("app2")
-    keys = [f"kill-{uuid.uuid4().hex}" for _ in range(90)]
-    started = time.monotonic()
+    keys = [f"kill-{uuid.uuid4().hex}" for _ in range(40)]
 
     def resident(i: int):
         # Phones spread over both hosts (as a load balancer would) and fail over to the other.
-        time.sleep(i * 0.03)
+        time.sleep(i * 0.05)
         bases = [app2, app1] if i % 2 else [app1, app2]
         return file_report(bases, district["site_code"], keys[i], f"{i}号摊位占道经营，影响通行")
 
     futures = [client.pool.submit(resident, i) for i in range(len(keys))]
-    time.sleep(1.0)
+    time.sleep(0.7)
+    still_filing = sum(not f.done() for f in futures)
     cluster.kill_host("app2")
     cluster.network.unplug("app2")
-    killed_after = time.monotonic() - started
-    answers = [f.result(timeout=120) for f in futures]
+    answers = [f.result(timeout=150) for f in futures]
 
+    assert still_filing > len(keys) // 2, "the host died after most of the load had ended"
     acknowledged = [k for k, a in zip(keys, answers, strict=True) if a]
-    assert killed_after < len(keys) * 0.03, "the host died after the load had ended"
     assert len(acknowledged) == len(keys)  # app1 took over every phone app2 had
     assert stored(cluster, acknowledged) == Counter({k: 1 for k in acknowledged})
     # The survivor's pre-sorter sorts what app2's would have.
