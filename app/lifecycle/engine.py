@@ -145,7 +145,7 @@ def authorise(
 ):
     row = row_for(report, action)
     role = acting_role(actor, row.roles)
-    if (area_scope or role == "responder") and not in_scope(actor, role, report):
+    if (area_scope or role == "responder") and not row.scope(actor, role, report):
         if role == "responder":
             raise Forbidden(
                 f"report {report.id} is with unit {report.unit_code}; "
@@ -197,7 +197,7 @@ def allowed_actions(report: Report, user: ActorLike) -> list[str]:
         if row is None:
             continue
         role = next((r for r in user.roles if r in row.roles), None)
-        if role is None or not in_scope(user, role, report):
+        if role is None or not row.scope(user, role, report):
             continue
         if row.ready is not None and not row.ready(report):
             continue

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.lifecycle import ending, triage, unit
-from app.lifecycle.engine import REPORTER, SYSTEM, Step
+from app.lifecycle.engine import REPORTER, SYSTEM, ActorLike, Step, in_scope
 from app.reports.models import Report
 
 R, S = REPORTER.role, SYSTEM.role
@@ -39,6 +39,8 @@ class Row:
     follows: tuple[str, ...] = ()
     # A precondition on the report alone, for the buttons a screen offers (allowed_actions).
     ready: Callable[[Report], bool] | None = None
+    # Whether this actor, in this role, may act on this report (see the module's docstring).
+    scope: Callable[[ActorLike, str, Report], bool] = in_scope
 
 
 def row(action, starts, to, roles, effect, **options) -> Row:

@@ -191,3 +191,19 @@ def test_unknown_actions_and_wrong_states_are_refused(dispatched, staff):
     with pytest.raises(InvalidTransition):
         apply(report, "resolve", staff.community, {"outcome": "mediated", "note": "好"})
     assert report.status == "dispatched"
+
+
+def test_allowed_actions_are_the_buttons_a_screen_may_show(dispatched, staff, act):
+    report = dispatched(phone=None)
+    assert allowed_actions(report, staff.supervisor) == ["escalate", "supervise"]
+    assert allowed_actions(report, staff.subdistrict) == []  # another unit's case
+    assert act(staff.community, report, "accept").status_code == 200
+    body = {"outcome": "mediated", "note": "已调解"}
+    assert act(staff.community, report, "resolve", json=body).status_code == 200
+    report = reload(report)
+    # No call-back yet and nobody to call: only a supervisor's close without one.
+    assert allowed_actions(report, staff.cleaner) == ["follow_up", "reopen"]
+    assert "close_without_follow_up" in allowed_actions(report, staff.supervisor)
+    body = {"satisfaction": "satisfied", "method": "visit"}
+    assert act(staff.cleaner, report, "follow-up", json=body).status_code == 200
+    assert allowed_actions(reload(report), staff.cleaner) == ["follow_up", "reopen", "close"]
