@@ -180,7 +180,7 @@ def test_a_grid_workers_and_a_cleaners_day(app, areas, make_user, generated):
                       body=models.Triage.from_dict({"action": "dispatch",
                                                      "category_code": "safety_hazard",
                                                      "risk_level": "medium"}))  # fmt: skip
-    assert isinstance(dispatched.parsed, models.Report)
+    assert isinstance(dispatched.parsed, models.ReportDetail)
     assert dispatched.parsed.status.value == "dispatched"
     assert dispatched.parsed.unit_code == "unit-S1"
     assert api  # every module the day needs imported cleanly
