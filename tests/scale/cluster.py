@@ -99,7 +99,9 @@ class Cluster:
                 os.killpg(process.pid, sig)
 
     def kill_host(self, host: str) -> None:
-        """The host dies: every process on it is killed at once (no clean shutdown)."""
+        """The host dies: its cable first, so nothing it had open is closed politely (the
+        database never hears from its sessions again), then every process on it."""
+        self.network.unplug(host)
         for name in [n for n in self.processes if n.startswith(f"{host}-")]:
             self.signal(name, signal.SIGKILL)
         for name in [n for n in self.processes if n.startswith(f"{host}-")]:
@@ -166,7 +168,12 @@ class Cluster:
             [*AS_POSTGRES, str(PG_BIN / "postgres"), "-D", str(datadir),
              "-c", f"listen_addresses={self.address(host)}", "-c", "port=5432",
              "-c", f"unix_socket_directories={sockets}", "-c", "max_connections=300",
-             "-c", "fsync=off", "-c", "synchronous_commit=on", "-c", "full_page_writes=off"],
+             "-c", "fsync=off", "-c", "synchronous_commit=on", "-c", "full_page_writes=off",
+             # A host that dies mid-transaction never says so: its sessions would hold their
+             # row locks until TCP gives up (hours). docs/SCALING.md: production sets this too.
+             "-c", "idle_in_transaction_session_timeout=5s",
+             "-c", "tcp_keepalives_idle=10", "-c", "tcp_keepalives_interval=5",
+             "-c", "tcp_keepalives_count=3"],
         )  # fmt: skip
 
     def _start_primary(self) -> None:
