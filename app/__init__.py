@@ -16,6 +16,7 @@ from app.core.database import (
     engine_options,
 )
 from app.core.errors import register_error_handlers
+from app.core.json import OrjsonProvider
 from app.core.request_log import configure_logging
 from app.extensions import Api, db, limiter, migrate
 
@@ -74,6 +75,7 @@ def _hooks() -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = OrjsonProvider(app)
     app.config.from_object(Config)
     app.config.from_envvar("JIEFEN_SETTINGS", silent=True)
     app.config.update(from_environment())
