@@ -51,6 +51,7 @@ def _blueprints():
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
+    from app.backups import cli as backup_commands  # noqa: F401  (flask db backup | restore)
     from app.demo.cli import demo_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
