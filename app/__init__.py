@@ -116,6 +116,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(dashboard)
 
+    from app.metrics.install import install as install_metrics
+
+    install_metrics(app)
+
     from app.public.pages import limit_form_size, pages
 
     # Before the limiter's own hook, which reads the form to find the site code.

@@ -12,7 +12,10 @@ from contextlib import ExitStack
 
 import pytest
 
+from app import create_app
 from app.config import Config
+from app.extensions import db
+from tests.conftest import base_config
 from tests.deploy.processes import DEPLOY, free_port, gunicorn, nginx, require_nginx
 
 pytestmark = pytest.mark.slow
@@ -39,8 +42,14 @@ def stack(tmp_path_factory):
     require_nginx()
     directory = tmp_path_factory.mktemp("stack")
     app_port, web_port = free_port(), free_port()
+    url = f"sqlite:///{directory / 'jiefen.db'}"
+    app = create_app(base_config(url))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
     env = {
-        "DATABASE_URL": f"sqlite:///{directory / 'jiefen.db'}",
+        "DATABASE_URL": url,
+        "METRICS_TOKEN": "stack-metrics",
         "SECRET_KEY": "stack-test",
         "JIEFEN_ENV": "production",
         "TRUSTED_PROXY_COUNT": "1",
@@ -130,6 +139,24 @@ def test_json_is_gzipped(stack):
     assert status == 200
     assert headers.get("Content-Encoding") == "gzip"
     assert gzip.decompress(body).startswith(b"{")
+
+
+def test_metrics_through_nginx_add_up_the_workers(stack):
+    for _ in range(3):
+        _get(stack["web"], "/healthz")
+    status, _, body = _get(
+        stack["web"], "/metrics", headers={"Authorization": "Bearer stack-metrics"}
+    )
+    assert status == 200, body[:300]
+    text = body.decode()
+    # Counted in the worker, read from prometheus_client's multiprocess files.
+    count = re.search(
+        r'jiefen_http_request_duration_seconds_count\{endpoint="health.healthz",method="GET",status="200"\} (\d+)',
+        text,
+    )
+    assert count and int(count.group(1)) >= 3, text[:2000]
+    assert "jiefen_database_up 1.0" in text and "jiefen_presort_lag_seconds" in text
+    assert _get(stack["web"], "/metrics")[0] == 404  # no token, nothing to see
 
 
 def test_without_nginx_one_slow_client_stalls_the_worker(stack):
