@@ -29,9 +29,9 @@ import tempfile
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "sync"
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# A worker silent this long is killed and replaced (a statistics query over a year on a big
-# district takes a few seconds; the ledger streams, so it keeps the worker alive).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# A worker busy this long on one request is killed and replaced: a 100,000-row XLSX ledger
+# takes tens of seconds (README, "The ledger"), nothing else comes close.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 # nginx keeps upstream connections open (keepalive in the upstream block); a little longer here
 # than there, so that nginx always closes first and never sends on a connection being closed.
