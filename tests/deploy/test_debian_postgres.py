@@ -17,12 +17,14 @@ from tests.deploy.processes import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
-# Modules whose PostGIS cases touch what differs on such a server: creating databases and the
-# extension, migrations, spatial SQL, sessions and locks.
+# Modules whose PostGIS cases touch what differs on such a server (creating databases, roles and
+# the extension, spatial SQL, pg_dump and pg_restore with a password), kept few so the check
+# stays short. The whole suite runs there too:
+# TEST_PG_ADMIN_DSN=postgresql://postgres@127.0.0.1:PORT/postgres make test
 MODULES = [
     "tests/core/test_database.py",
     "tests/areas/test_locate.py",
-    "tests/reports/test_sync.py",
+    "tests/backups/test_backup_restore.py",
 ]
 
 
