@@ -1,6 +1,7 @@
 """Servers started from the files in deploy/, on free loopback ports, always stopped in time."""
 
 import contextlib
+import http.client
 import os
 import shutil
 import signal
@@ -34,6 +35,25 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = START_T
             return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on {port} after {timeout} s")
+
+
+def wait_for_http(port: int, path: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until `path` answers 200: a worker that has bound the port may still be importing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise TimeoutError(f"{path} on {port} did not answer 200 within {timeout} s")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -70,7 +90,7 @@ def gunicorn(env: dict[str, str], port: int, workers: int = 1) -> Iterator[subpr
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port, process)
+        wait_for_http(port, "/healthz", process)
         yield process
     finally:
         stop(process)
