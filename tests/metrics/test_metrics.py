@@ -74,15 +74,10 @@ def test_queue_overdue_presort_and_outbox(app, client, code, scrape):
     for text in ("楼道里堆满杂物", "小区门口有人聚集吵闹", "路灯坏了好几天"):
         filed = client.post("/api/v1/public/reports", json={"site_code": code, "description": text})
         assert filed.status_code == 201
-    red = db.session.scalars(select(Report).order_by(Report.id)).first()
-    red.card = "red"
-    db.session.commit()
-
     samples = scrape()
     assert samples[("jiefen_database_up", ())] == 1
     assert samples[("jiefen_queue_reports", (("subdistrict", "S1"),))] == 3
-    assert samples[("jiefen_overdue_reports", (("card", "red"),))] == 1
-    assert samples[("jiefen_overdue_reports", (("card", "yellow"),))] == 0
+    assert samples[("jiefen_overdue_reports", (("card", "red"),))] == 0
     assert samples[("jiefen_presort_waiting_reports", ())] == 3
     assert samples[("jiefen_presort_lag_seconds", ())] >= 0
     assert samples[("jiefen_webhook_deliveries", (("status", "pending"),))] == 3
@@ -91,6 +86,13 @@ def test_queue_overdue_presort_and_outbox(app, client, code, scrape):
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["triage", "presort"]).exit_code == 0
+    # One case went to a unit and is late.
+    late = db.session.scalars(select(Report).order_by(Report.id)).first()
+    late.status, late.card = "dispatched", "red"
+    db.session.commit()
     samples = scrape()
     assert samples[("jiefen_presort_waiting_reports", ())] == 0
     assert samples[("jiefen_presort_lag_seconds", ())] == 0
+    assert samples[("jiefen_queue_reports", (("subdistrict", "S1"),))] == 2
+    assert samples[("jiefen_overdue_reports", (("card", "red"),))] == 1
+    assert samples[("jiefen_overdue_reports", (("card", "yellow"),))] == 0
