@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.clock import now
 from app.extensions import db
+from app.lifecycle.states import CARDED, overdue_clause
 from app.reports.models import Report
-from app.stats.overdue import CARDED, FINISHED
 from app.triage.models import ReportSuggestion
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -62,13 +62,7 @@ class DatabaseGauges(Collector):
         )
         counts = dict.fromkeys(CARDED, 0) | dict(
             session.execute(
-                select(Report.card, func.count())
-                .where(
-                    Report.card.in_(CARDED),
-                    Report.resolved_at.is_(None),
-                    Report.status.not_in(FINISHED),
-                )
-                .group_by(Report.card)
+                select(Report.card, func.count()).where(overdue_clause()).group_by(Report.card)
             ).all()
         )
         for card, count in counts.items():
