@@ -2,7 +2,7 @@
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.reports.models import Report
@@ -87,8 +87,10 @@ def test_queue_overdue_presort_and_outbox(app, client, code, scrape):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["triage", "presort"]).exit_code == 0
     # One case went to a unit and is late.
-    late = db.session.scalars(select(Report).order_by(Report.id)).first()
-    late.status, late.card = "dispatched", "red"
+    first = db.session.scalar(select(func.min(Report.id)))
+    db.session.execute(
+        update(Report).where(Report.id == first).values(status="dispatched", card="red")
+    )
     db.session.commit()
     samples = scrape()
     assert samples[("jiefen_presort_waiting_reports", ())] == 0
