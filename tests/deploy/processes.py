@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0
 
 
 def free_port() -> int:
