@@ -81,6 +81,13 @@ def _words(text: str) -> list[tuple[str, bool]]:
 
 
 @lru_cache(maxsize=8192)
+def matter_text(text: str) -> str:
+    """The text without what names the place, punctuation folded away."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(PLACE_RE.sub("", run) for run in _WORDY.findall(text))
+
+
+@lru_cache(maxsize=8192)
 def terms(text: str) -> Terms:
     """Kept per process: a place's recent reports are compared with every new one there."""
     text = unicodedata.normalize("NFKC", text or "").lower()
