@@ -108,7 +108,7 @@ def run(old: bool, minimum: float | None = None):
                 RADIUS_M,
                 hours,
                 WINDOW_DAYS * 24,
-            )[0]
+            )
 
         if minimum is None:
             from app.config import Config
@@ -133,11 +133,16 @@ def run(old: bool, minimum: float | None = None):
             predicted.add((mine["key"], key))
     finished = time.perf_counter()
     categories = {r["key"]: r["suggested"] for r in reports}
-    return items, predicted, categories, {
-        "categorise_ms": 1000 * (categorised - started) / len(items),
-        "score_ms": 1000 * (finished - categorised) / max(1, compared),
-        "compared": compared,
-    }
+    return (
+        items,
+        predicted,
+        categories,
+        {
+            "categorise_ms": 1000 * (categorised - started) / len(items),
+            "score_ms": 1000 * (finished - categorised) / max(1, compared),
+            "compared": compared,
+        },
+    )
 
 
 def main() -> None:
@@ -155,13 +160,19 @@ def main() -> None:
         by_key = {i.key: i for i in items}
         keys = {i.key for i in items if i.split == args.split}
         truth = {p for p in true_pairs(items) if p[0] in keys}
-        for label, pairs in (("missed", truth - predicted), ("wrong", {p for p in predicted if p[0] in keys} - truth)):
+        for label, pairs in (
+            ("missed", truth - predicted),
+            ("wrong", {p for p in predicted if p[0] in keys} - truth),
+        ):
             print(f"--- {label}: {len(pairs)}")
             for a, b in sorted(pairs)[:40]:
                 print(f"  {by_key[a].description}\n  {by_key[b].description}\n")
         print("--- categories")
         for i in items:
-            if i.key in keys and (categories[i.key] or "").split(".")[0] != i.category.split(".")[0]:
+            if (
+                i.key in keys
+                and (categories[i.key] or "").split(".")[0] != i.category.split(".")[0]
+            ):
                 print(f"  {i.category} ← {categories[i.key]}: {i.description}")
 
 

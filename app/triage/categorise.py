@@ -87,6 +87,12 @@ class NaiveBayes:
             self.log_p[code] = {w: math.log((n + alpha) / total) for w, n in words.items()}
             self.unseen[code] = math.log(alpha / total)
         self.known = {w for words in data["words"].values() for w in words}
+        # Per feature, only the categories that have seen it, as their lift over unseen: a
+        # report then costs its features' few categories, not every feature × every category.
+        self.lift: dict[str, list[tuple[str, float]]] = {}
+        for code, words in self.log_p.items():
+            for word, log_p in words.items():
+                self.lift.setdefault(word, []).append((code, log_p - self.unseen[code]))
 
     def predict(
         self, text: str, votes: dict[str, float] | None = None
@@ -99,10 +105,13 @@ class NaiveBayes:
             return None, 0.0, []
         scores = {
             code: self.prior[code]
-            + sum(self.log_p[code].get(f, self.unseen[code]) for f in found)
+            + len(found) * self.unseen[code]
             + SEED_VOTE * votes.get(code, 0.0)
             for code in self.log_p
         }
+        for feature in found:
+            for code, lift in self.lift[feature]:
+                scores[code] += lift
         best = max(scores, key=scores.__getitem__)
         top = scores[best]
         posterior = 1.0 / sum(math.exp(s - top) for s in scores.values())
@@ -152,7 +161,9 @@ def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str |
             keywords.setdefault(rule.target, []).append(found.reason)
     learnt = learnt or model()
     guess, posterior, words = learnt.predict(text, votes)
-    knows_a_word = votes or any(not f.startswith((CHAR, PAIR)) for f in features(text) if f in learnt.known)
+    knows_a_word = votes or any(
+        not f.startswith((CHAR, PAIR)) for f in features(text) if f in learnt.known
+    )
     if guess is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
         return None, []
     why = [f"用词相近：{'、'.join(words)}"] if words else []

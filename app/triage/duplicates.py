@@ -6,7 +6,7 @@ Plain functions of two reports' words, categories, distance and time, so the eva
 
 from dataclasses import dataclass
 
-from app.triage.meaning import similarity, terms
+from app.triage.meaning import Terms, shared_words, similarity, terms
 
 # Weights chosen on the evaluation set's training split (bench/triage_quality.py).
 TEXT_WEIGHT = 0.85
@@ -27,6 +27,11 @@ class Side:
     category_code: str | None
     qr_site_id: int | None = None
     reporter_phone: str | None = None
+    stored: Terms | None = None  # its reading, when kept with its suggestions
+
+    @property
+    def reading(self) -> Terms:
+        return self.stored if self.stored is not None else terms(self.description)
 
 
 def _top_level(code: str | None) -> str | None:
@@ -49,28 +54,36 @@ def score(
     radius_m: float,
     hours_apart: float,
     window_hours: float,
-) -> tuple[float, list[str]]:
-    """0…1 and the reasons in Chinese a cleaner reads (「80 米内」「内容相近：漏水、楼上」)."""
-    text, shared = similarity(terms(mine.description), terms(other.description))
+) -> float:
+    """0…1: mostly the words, then category, the same QR poster or caller, nearness, time."""
+    text = similarity(mine.reading, other.reading)
+    value = TEXT_WEIGHT * text + category_affinity(mine.category_code, other.category_code)
+    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
+        value += SAME_SITE
+    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
+        value += SAME_PHONE
+    if radius_m > 0:
+        value += NEAR * max(0.0, 1.0 - distance_m / radius_m)
+    if window_hours > 0:
+        value += RECENT * max(0.0, 1.0 - hours_apart / window_hours)
+    return round(min(1.0, max(0.0, value)), 3)
+
+
+def reasons(mine: Side, other: Side, distance_m: float, hours_apart: float) -> list[str]:
+    """Why `other` may be the same matter, in Chinese (「80 米内」「内容相近：渗水≈漏水、楼上」);
+    only for the few candidates kept, so scoring the many stays cheap."""
+    why = [f"{_metres(distance_m)} 米内", _apart(hours_apart)]
+    words = shared_words(mine.reading, other.reading)
+    if words:
+        why.append("内容相近：" + "、".join(words))
     affinity = category_affinity(mine.category_code, other.category_code)
-    same_site = mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id
-    same_phone = bool(mine.reporter_phone) and mine.reporter_phone == other.reporter_phone
-    near = NEAR * max(0.0, 1.0 - distance_m / radius_m) if radius_m > 0 else 0.0
-    recent = RECENT * max(0.0, 1.0 - hours_apart / window_hours) if window_hours > 0 else 0.0
-    value = TEXT_WEIGHT * text + affinity + SAME_SITE * same_site + SAME_PHONE * same_phone
-    value = round(min(1.0, max(0.0, value + near + recent)), 3)
-    reasons = [f"{_metres(distance_m)} 米内", _apart(hours_apart)]
-    if shared:
-        reasons.append("内容相近：" + "、".join(shared))
-    elif text > 0:
-        reasons.append("内容略有相似")
     if affinity > 0:
-        reasons.append("同一类别" if affinity == SAME_CATEGORY else "同一大类")
-    if same_site:
-        reasons.append("同一张二维码")
-    if same_phone:
-        reasons.append("同一号码")
-    return value, reasons
+        why.append("同一类别" if affinity == SAME_CATEGORY else "同一大类")
+    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
+        why.append("同一张二维码")
+    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
+        why.append("同一号码")
+    return why
 
 
 def _metres(distance_m: float) -> int:

@@ -33,7 +33,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("发霉", "霉变", "泡掉"),
     ("防水", "卫生间"),
     # Wages
-    ("欠薪", "拖欠工资", "不给工钱", "工钱", "工资", "欠工资", "劳务费", "拖欠", "讨薪", "工资不发"),
+    ("欠薪", "拖欠工资", "不给工钱", "工钱", "工资", "欠工资", "劳务费", "拖欠", "讨薪",
+     "工资不发"),
     ("工地", "建筑工地", "项目"),
     # Fights
     ("打架", "斗殴", "动手", "打人", "扭打", "打起来", "打破", "见血", "闹事"),
@@ -97,13 +98,14 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 
 # Particles, pronouns and complaint boilerplate: they say nothing about the matter.
-STOPWORDS = frozenset(
-    "的 了 是 在 有 我 你 他 她 它 们 这 那 个 很 都 就 也 还 又 吧 呢 吗 啊 呀 哦 嘛 着 过 被 把 给 让 "
-    "我们 他们 她们 你们 我家 他家 这里 那里 这边 那边 这个 那个 一个 一下 现在 一直 已经 非常 情况 "
-    "问题 处理 解决 反映 希望 尽快 麻烦 谢谢 你好 您好 请 请问 领导 有关部门 相关部门 帮忙 "
-    "说 要 去 来 和 与 及 对 因 因为 所以 但是 不 没 没有 人 有人 好 多 上 下 里 后 前 "
-    "网格员 巡查 发现 走访 报告 投诉 多次 好几次 已 一户 某 某户 双方 对方 一 两 几".split()
+_STOPWORDS = (
+    "的 了 是 在 有 我 你 他 她 它 们 这 那 个 很 都 就 也 还 又 吧 呢 吗 啊 呀 哦 嘛 着 过 被 "
+    "把 给 让 我们 他们 她们 你们 我家 他家 这里 那里 这边 那边 这个 那个 一个 一下 现在 一直 "
+    "已经 非常 情况 问题 处理 解决 反映 希望 尽快 麻烦 谢谢 你好 您好 请 请问 领导 有关部门 "
+    "相关部门 帮忙 说 要 去 来 和 与 及 对 因 因为 所以 但是 不 没 没有 人 有人 好 多 上 下 里 "
+    "后 前 网格员 巡查 发现 走访 报告 投诉 多次 好几次 已 一户 某 某户 双方 对方 一 两 几"
 )
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 # What merely names a place: estates, roads, villages, and the building or group within.
 # Location already accounts for the place, so these words count for little in similarity.

@@ -112,17 +112,42 @@ def terms(text: str) -> Terms:
     return Terms(weights, written, norm)
 
 
-def similarity(a: Terms, b: Terms) -> tuple[float, list[str]]:
-    """Cosine of the weighted words, 0…1, and the shared words that weigh most, as written
-    (「漏水≈渗水」 when the two reports used different words for one thing)."""
+def stored(reading: Terms) -> dict:
+    """A reading as JSON to keep with the report (written forms only where they differ)."""
+    return {
+        "w": {word: round(weight, 3) for word, weight in reading.weights.items()},
+        "s": {word: shown for word, shown in reading.written.items() if shown != word},
+    }
+
+
+def from_stored(data: dict) -> Terms:
+    weights = {word: float(weight) for word, weight in data["w"].items()}
+    written = {word: data["s"].get(word, word) for word in weights}
+    return Terms(weights, written, math.sqrt(sum(w * w for w in weights.values())))
+
+
+def similarity(a: Terms, b: Terms) -> float:
+    """Cosine of the weighted words, 0…1."""
     if not a.norm or not b.norm:
-        return 0.0, []
-    shared = [(a.weights[w] * b.weights[w], w) for w in a.weights.keys() & b.weights.keys()]
-    score = sum(product for product, _ in shared) / (a.norm * b.norm)
+        return 0.0
+    small, large = (a, b) if len(a.weights) < len(b.weights) else (b, a)
+    dot = sum(w * large.weights.get(word, 0.0) for word, w in small.weights.items())
+    return min(1.0, dot / (a.norm * b.norm))
+
+
+def shared_words(a: Terms, b: Terms, most: int = 3) -> list[str]:
+    """The shared words that weigh most, as written (「渗水≈漏水」 when the two reports used
+    different words for one thing); not the place, which the distance already says."""
+    shared = sorted(
+        ((a.weights[w] * b.weights[w], w) for w in a.weights.keys() & b.weights.keys()),
+        reverse=True,
+    )
     shown = []
-    for _, word in sorted(shared, reverse=True)[:3]:
+    for _, word in shared:
+        if a.weights[word] <= PLACE_WEIGHT or b.weights[word] <= PLACE_WEIGHT:
+            continue
         mine, theirs = a.written[word], b.written[word]
-        if a.weights[word] <= PLACE_WEIGHT:
-            continue  # the place is said by the distance
         shown.append(mine if mine == theirs else f"{theirs}≈{mine}")
-    return min(1.0, score), shown
+        if len(shown) == most:
+            break
+    return shown

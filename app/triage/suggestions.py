@@ -18,9 +18,10 @@ from app.core.coords import haversine_m
 from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
-from app.triage.models import ReportSuggestion
 from app.triage.categorise import suggest as suggest_category
-from app.triage.duplicates import Side, score
+from app.triage.duplicates import Side, reasons, score
+from app.triage.meaning import from_stored, stored, terms
+from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             Report.reporter_phone,
             Report.qr_site_id,
             ReportSuggestion.suggested_category_code,
+            ReportSuggestion.reading,
         )
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
@@ -106,9 +108,10 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             other.category_code or other.suggested_category_code,
             other.qr_site_id,
             other.reporter_phone,
+            from_stored(other.reading) if other.reading else None,
         )
         hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
-        value, reasons = score(mine, theirs, distance, radius, hours, window_hours)
+        value = score(mine, theirs, distance, radius, hours, window_hours)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
@@ -116,7 +119,8 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
         if target is None or target == report.id:
             continue
         if target not in best or value > best[target].score:
-            best[target] = Candidate(target, value, round(distance, 1), tuple(reasons))
+            why = tuple(reasons(mine, theirs, distance, hours))
+            best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
 
@@ -209,6 +213,7 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
     apply_text_rules(suggestion, report, rules or RuleSet.load())
     own_category = report.category_code or suggestion.suggested_category_code
+    suggestion.reading = stored(terms(report.description))
     suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category)]
     suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
     suggestion.computed_at = now()

@@ -53,8 +53,9 @@ def test_held_out_duplicates_and_categories_reach_the_targets(file_report):
         for candidate in row.duplicates:
             predicted.add((keys[row.report_id], keys[candidate["report_id"]]))
             assert any("米内" in r for r in candidate["reasons"]), candidate
-    train, held = figures(items, predicted, categories, "train"), figures(
-        items, predicted, categories, "heldout"
+    train, held = (
+        figures(items, predicted, categories, "train"),
+        figures(items, predicted, categories, "heldout"),
     )
     print(f"\ntrain:   {train}\nheldout: {held}")
     for name, floor in FLOOR.items():
