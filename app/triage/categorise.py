@@ -169,7 +169,7 @@ def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str |
     why = [f"用词相近：{'、'.join(words)}"] if words else []
     if keywords.get(guess):
         why.append(f"关键词：{'、'.join(keywords[guess])}")
-    return guess, [*(why or ["按已分类案件学得"]), f"把握约 {round(posterior * 100)}%"]
+    return guess, [*(why or ["按已分类案件学得"]), f"把握约 {min(99, round(posterior * 100))}%"]
 
 
 def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
