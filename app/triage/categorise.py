@@ -43,11 +43,13 @@ SEEDED = frozenset(
 CHAR, PAIR = "字:", "双:"
 
 
-def features(text: str) -> list[str]:
+def features(text: str, characters: bool = True) -> list[str]:
     """The words that say what kind of matter it is (not the place, not numbers), then its
     characters and character pairs."""
     found = terms(text)
     words = [word for word, weight in found.weights.items() if weight > PLACE_WEIGHT]
+    if not characters:
+        return words
     rest = matter_text(text)
     chars = {CHAR + c for c in rest if c not in STOPWORDS}
     pairs = {PAIR + rest[i : i + 2] for i in range(len(rest) - 1)}
@@ -148,9 +150,10 @@ def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str |
     (「规则：「漏水」」); else the learnt model with the seeded keywords voting
     (「用词相近：渗水、天花板」「关键词：「漏水」」)."""
     own, seeded = _split(rules)
-    code, reasons = own.category(text)
-    if code:
-        return code, [f"规则：{reason}" for reason in reasons]
+    if own.category_rules:
+        code, reasons = own.category(text)
+        if code:
+            return code, [f"规则：{reason}" for reason in reasons]
     normalised, counted = rule_text(text), quantities(text)
     votes: dict[str, float] = {}
     keywords: dict[str, list[str]] = {}
@@ -161,9 +164,7 @@ def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str |
             keywords.setdefault(rule.target, []).append(found.reason)
     learnt = learnt or model()
     guess, posterior, words = learnt.predict(text, votes)
-    knows_a_word = votes or any(
-        not f.startswith((CHAR, PAIR)) for f in features(text) if f in learnt.known
-    )
+    knows_a_word = votes or any(word in learnt.known for word in features(text, characters=False))
     if guess is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
         return None, []
     why = [f"用词相近：{'、'.join(words)}"] if words else []
