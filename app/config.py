@@ -65,6 +65,8 @@ class Config:
     DUPLICATE_MAX_CANDIDATES = 200
     # Candidates scoring below this (0…1) are not shown as possible duplicates.
     DUPLICATE_MIN_SCORE = 0.32
+    # The scan page asks a resident "is this the same matter?" above this score (0…1).
+    DUPLICATE_HINT_MIN_SCORE = 0.6
 
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
