@@ -95,9 +95,11 @@ def _words():
 
 def _shell(user: User) -> dict:
     """What every page's header shows: who, which unit, which areas, what is new."""
-    unit = db.session.get(Unit, user.unit_code) if user.unit_code else None
-    if unit is None and user.unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == user.unit_code))
+    unit = (
+        db.session.scalar(select(Unit).where(Unit.code == user.unit_code))
+        if user.unit_code
+        else None
+    )
     scope = scope_of(user)
     if scope.unrestricted:
         areas = "全部区域"
