@@ -23,8 +23,13 @@ run: setup  ## start the service on SQLite + SpatiaLite with demo data (and the 
 sweep: setup  ## one deadline sweep, as cron or a systemd timer runs it in production
 	$(PY) -m flask sla sweep
 
-test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
+test: setup tests/a11y/node_modules/.installed  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility checks, from the npm registry (never a CDN).
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund
+	touch $@
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1/jiefen_bench
 BENCH_REPORTS ?= 1000000

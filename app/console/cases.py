@@ -14,6 +14,8 @@ from app.reports.models import CARDS, STATUSES, Report
 from app.workflow.transitions import OPEN_STATES
 
 PAGE_SIZE = 50
+# 未结案: everything not finished, from the queue to the call-back.
+NOT_CLOSED = ("received", "needs_info", *OPEN_STATES, "resolved")
 # The unit's four piles, in the order a responder works them.
 GROUPS = (
     ("overdue", "超期"),
@@ -136,7 +138,7 @@ def search_cases(user: User, search: Search, limit: int = PAGE_SIZE) -> list[Rep
             )
         )
     if search.status == "open":
-        query = query.where(Report.status.in_(OPEN_STATES))
+        query = query.where(Report.status.in_(NOT_CLOSED))
     elif search.status:
         query = query.where(Report.status == search.status)
     if search.card:

@@ -4,6 +4,8 @@ Every action is a form post answered by a redirect (303) to a page with a flash 
 a refused one shows the page again with the message beside the field. Script only enhances.
 """
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     Response,
@@ -65,6 +67,20 @@ def csrf_failed(error):
         user=None,
     )
     return Response(body, status=400)
+
+
+ERROR_TEXT = {
+    403: ("无权访问", "这个页面或案件不在您的职责范围内。"),
+    404: ("没有找到", "这个页面或案件不存在。"),
+}
+
+
+@blp.errorhandler(403)
+@blp.errorhandler(404)
+def _refused(error):
+    title, text = ERROR_TEXT[error.code]
+    body = render_template("console/message.html", title=title, text=text, user=None)
+    return Response(body, status=error.code)
 
 
 @blp.app_template_filter("when")
@@ -402,9 +418,8 @@ def cases(user: User):
     piles = unit_workbench(user) if user.has_role("responder") else None
     results = None
     if not search.empty or piles is None:
-        if search.empty:
-            search.status = "open"
-        results = search_cases(user, search)
+        # Nothing asked yet: the cases still being worked, newest first.
+        results = search_cases(user, replace(search, status="open") if search.empty else search)
     followers = residents_following([r.id for r in results or []])
     shell = _looked(user)
     db.session.commit()
