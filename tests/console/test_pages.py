@@ -11,7 +11,9 @@ from tests.console.conftest import post, sign_in
 from tests.public.helpers import photo
 
 
-def scan_report(client, code: str, text: str = "3号楼楼道堆满纸箱，堵住了消防通道", **extra) -> Report:
+def scan_report(
+    client, code: str, text: str = "3号楼楼道堆满纸箱，堵住了消防通道", **extra
+) -> Report:
     data = {"description": text, "contact_phone": "13800138000", "duplicate_choice": "new", **extra}
     response = client.post(f"/s/{code}", data=data, content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -137,7 +139,13 @@ def test_the_whole_loop_over_form_posts(app, client, code, staff):
     page = html(supervisor.get(f"/console/reports/{report.id}"))
     assert "已归档" in page and "可执行的操作" not in page
     timeline = page[page.index('id="timeline"') :]
-    for words in ("派单至 一号街道综治中心", "签收", "已联系物业清理", "回访（电话）：满意", "归档"):
+    for words in (
+        "派单至 一号街道综治中心",
+        "签收",
+        "已联系物业清理",
+        "回访（电话）：满意",
+        "归档",
+    ):
         assert words in timeline
 
 
