@@ -189,3 +189,27 @@ def test_the_queue_shows_reasons_routing_and_claims(app, client, code, staff, ma
     report_id = re.search(r'name="report_id" value="(\d+)"', mine).group(1)
     assert post(first, "/console/queue/release", report_id=report_id).status_code == 303
     assert "清洗员小李 处理中" not in html(first.get("/console/queue"))
+
+
+def test_what_is_new_counts_since_i_last_looked(app, client, code, staff):
+    report = scan_report(client, code)
+    cleaner = signed_in_client(app, "qingxi")
+    post(cleaner, "/console/queue/claim", count="1")
+    post(
+        cleaner, f"/console/reports/{report.id}/dispatch", category_code="safety_hazard.fire",
+        risk_level="low", unit_code="unit-S1",
+    )  # fmt: skip
+    responder = signed_in_client(app, "chuzhi")
+    first = html(responder.get("/console/cases"))
+    assert "新派给本单位 <strong>1</strong> 件" in first and "新动态 1" in first
+    # Looked at: the next visit has nothing new until something happens.
+    assert "新动态" not in html(responder.get("/console/cases"))
+    returned = post(responder, f"/console/reports/{report.id}/return", reason="不属于本单位辖区")
+    assert returned.status_code == 303
+    assert "退回待分流 <strong>1</strong> 件" in html(cleaner.get("/console/queue"))
+
+
+def test_a_stale_form_token_is_refused_in_chinese(app, staff):
+    client = signed_in_client(app, "qingxi")
+    refused = client.post("/console/queue/claim", data={"count": "1", "csrf_token": "stale"})
+    assert refused.status_code == 400 and "表单已过期" in html(refused)
