@@ -37,7 +37,10 @@ from app.public.duplicate_hint import residents_following
 from app.reports.access import report_for, visible_clause
 from app.reports.evidence import photo_bytes
 from app.reports.models import CHANNELS, OUTCOMES, RISK_LEVELS, SATISFACTIONS, Report
+from app.triage.claims import RANK, held_by, queue_query, unclaimed
+from app.triage.presort import before_queue_read
 from app.triage.queue import items_for, list_queue
+from app.triage.rules import RISK_RANK
 from app.triage.service import REJECT_REASONS
 from app.units.models import Unit
 from app.workflow.followup import METHODS
@@ -208,9 +211,10 @@ def queue(user: User):
     claimed = claimed if claimed in ("all", "mine", "free") else "all"
     risk = request.args.get("risk") or None
     risk = risk if risk in RISK_LEVELS else None
-    items, _ = list_queue(user, QUEUE_PAGE, None, claimed, channel)
     if risk:
-        items = [i for i in items if i.suggestions["risk_level"] == risk]
+        items = _queue_at_risk(user, risk, claimed, channel)
+    else:
+        items, _ = list_queue(user, QUEUE_PAGE, None, claimed, channel)
     followers = residents_following([i.report.id for i in items])
     shell = _looked(user)
     db.session.commit()
@@ -225,6 +229,20 @@ def queue(user: User):
         claim_choices=CLAIM_CHOICES,
         lease_minutes=actions.lease_minutes(),
     )
+
+
+def _queue_at_risk(user: User, risk: str, claimed: str, channel: str | None):
+    """The queue narrowed to one suggested risk level, in the queue's own order."""
+    before_queue_read(user)
+    at = now()
+    query = queue_query(user).where(RANK == RISK_RANK[risk])  # noqa: SIM300 (a column)
+    if claimed == "mine":
+        query = query.where(held_by(user, at))
+    elif claimed == "free":
+        query = query.where(unclaimed(at))
+    if channel:
+        query = query.where(Report.channel == channel)
+    return items_for(list(db.session.scalars(query.limit(QUEUE_PAGE))), user)
 
 
 @blp.post("/queue/claim")

@@ -134,6 +134,8 @@ def test_the_whole_loop_over_form_posts(app, client, code, staff):
     supervisor = signed_in_client(app, "duban")
     found = html(supervisor.get("/console/cases", query_string={"q": report.tracking_no}))
     assert report.tracking_no in found
+    noted = post(supervisor, f"/console/reports/{report.id}/supervise", note="请注意回访质量")
+    assert noted.status_code == 303
     assert post(supervisor, f"/console/reports/{report.id}/close").status_code == 303
     assert post(supervisor, f"/console/reports/{report.id}/archive").status_code == 303
     page = html(supervisor.get(f"/console/reports/{report.id}"))
@@ -161,6 +163,12 @@ def test_a_stale_form_says_who_acted_first(app, client, code, staff):
     )  # fmt: skip
     assert post(responder, f"/console/reports/{report.id}/accept").status_code == 303
     again = post(responder, f"/console/reports/{report.id}/accept")
+    # ... and 升级 sends the case up a tier, with its reason.
+    up = post(
+        responder, f"/console/reports/{report.id}/escalate", reason="涉及多个街道，需区级协调"
+    )
+    assert up.status_code == 303
+    assert "升级至 测试区社会治理中心" in html(supervisor.get(f"/console/reports/{report.id}"))
     assert again.status_code == 409
     assert "已于" in html(again) and "签收" in html(again) and "刷新页面" in html(again)
     # Changing the suggested unit needs a reason, shown next to the field.
@@ -184,6 +192,9 @@ def test_the_queue_shows_reasons_routing_and_claims(app, client, code, staff, ma
     assert "清洗员小李 处理中" in page
     free = html(signed_in_client(app, "qingxi").get("/console/queue?claimed=free"))
     assert "持刀" not in free
+    scan_report(client, code, "楼上装修噪音很大，周末一早就开始")
+    urgent = html(signed_in_client(app, "qingxi").get("/console/queue?risk=critical"))
+    assert "持刀" in urgent and "装修噪音" not in urgent
     mine = html(first.get("/console/queue?claimed=mine"))
     assert ">释放<" in mine
     report_id = re.search(r'name="report_id" value="(\d+)"', mine).group(1)
