@@ -177,7 +177,7 @@ def scan_submit(code: str):
     choice = request.form.get("duplicate_choice", "")
     if choice == "follow":
         return _follow(request.form.get("follow_token", ""))
-    if choice != "new" and not request.form.get("website"):
+    if choice != "new" and not request.form.get("website") and not _sent_before():
         hint = duplicate_hint.similar_open_report(
             site,
             request.form.get("description", ""),
@@ -224,6 +224,14 @@ def similar(code: str):
     if hint is None:
         return "", 204
     return render_template("public/duplicate_hint.html", hint=hint)
+
+
+def _sent_before() -> bool:
+    """This very form filed a report already (back button, resend): it replays, never asks."""
+    client_uuid = request.form.get("client_uuid") or None
+    return client_uuid is not None and (
+        db.session.scalar(select(Report.id).where(Report.client_uuid == client_uuid)) is not None
+    )
 
 
 def _follow(token: str):

@@ -200,6 +200,7 @@ def test_from_a_qr_scan_to_the_archive(browser, world, js, tmp_path):
     responder.click("进展")
     assert "已到现场，联系物业清理" in responder.page.inner_text("#timeline")
     assert responder.page.locator(".photos img").count() == 1
+    assert responder.page.evaluate("document.documentElement.scrollWidth") <= 390
     responder.check_accessibility("case")
     resolve = responder.page.get_by_role("form", name="办结")
     resolve.get_by_label("处理结果").select_option(label="调解成功")
