@@ -11,6 +11,7 @@ from app.core.clock import now
 from app.extensions import db
 from app.reports.access import visible_clause
 from app.reports.models import Report, ReportEvent
+from app.workflow.transitions import OPEN_STATES
 
 # A first visit counts the last day, not everything that ever happened.
 FIRST_LOOK = timedelta(days=1)
@@ -77,9 +78,11 @@ def news_for(user: User) -> News:
             ).all()
         )
         news.returned, news.answered = counts.get("return", 0), counts.get("add_info", 0)
+    # Still open: finished cases keep their card as a record, and there are many of them.
     news.overdue = db.session.scalar(
         select(func.count(Report.id)).where(
             Report.card == "red",
+            Report.status.in_(OPEN_STATES),
             Report.card_changed_at > since,
             visible_clause(user),
         )

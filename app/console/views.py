@@ -39,7 +39,7 @@ from app.reports.evidence import photo_bytes
 from app.reports.models import CHANNELS, OUTCOMES, RISK_LEVELS, SATISFACTIONS, Report
 from app.triage.claims import RANK, held_by, queue_query, unclaimed
 from app.triage.presort import before_queue_read
-from app.triage.queue import items_for, list_queue
+from app.triage.queue import commit_keeping, items_for, list_queue
 from app.triage.rules import RISK_RANK
 from app.triage.service import REJECT_REASONS
 from app.units.models import Unit
@@ -211,13 +211,15 @@ def queue(user: User):
     claimed = claimed if claimed in ("all", "mine", "free") else "all"
     risk = request.args.get("risk") or None
     risk = risk if risk in RISK_LEVELS else None
+    # The header first: "last looked" is written in the same commit as any suggestions the
+    # read stores, and commit_keeping reloads the page's reports in one query afterwards.
+    shell = _looked(user)
     if risk:
         items = _queue_at_risk(user, risk, claimed, channel)
     else:
         items, _ = list_queue(user, QUEUE_PAGE, None, claimed, channel)
+    commit_keeping(items)
     followers = residents_following([i.report.id for i in items])
-    shell = _looked(user)
-    db.session.commit()
     return _page(
         "console/queue.html",
         user,
@@ -433,20 +435,21 @@ def cases(user: User):
     except Invalid as error:
         errors = {k: v[0] for loc in (error.errors or {}).values() for k, v in loc.items()}
         search = Search()
-    piles = unit_workbench(user) if user.has_role("responder") else None
+    # Written before the lists are read: a commit afterwards would make each case reload.
+    shell = _looked(user)
+    db.session.commit()
+    bench = unit_workbench(user) if user.has_role("responder") else None
     results = None
-    if not search.empty or piles is None:
+    if not search.empty or bench is None:
         # Nothing asked yet: the cases still being worked, newest first.
         results = search_cases(user, replace(search, status="open") if search.empty else search)
     followers = residents_following([r.id for r in results or []])
-    shell = _looked(user)
-    db.session.commit()
     return _page(
         "console/cases.html",
         user,
         shell=shell,
         status=422 if errors else 200,
-        piles=piles,
+        bench=bench,
         groups=GROUPS,
         results=results,
         search=search,
@@ -470,6 +473,8 @@ def cases(user: User):
 @blp.get("/callbacks")
 @signed_in(*CALLBACK_ROLES)
 def callbacks(user: User):
+    shell = _looked(user) if not user.has_role(*CASE_ROLES, "cleaner") else _shell(user)
+    db.session.commit()
     waiting = list(
         db.session.scalars(
             select(Report)
@@ -484,8 +489,6 @@ def callbacks(user: User):
     )
     sees_phone = user.has_role(*ROLES_SEEING_PHONES)
     units = dict(db.session.execute(select(Unit.code, Unit.name)).tuples().all())
-    shell = _looked(user) if not user.has_role(*CASE_ROLES, "cleaner") else _shell(user)
-    db.session.commit()
     return _page(
         "console/callbacks.html",
         user,
