@@ -126,6 +126,7 @@ def resident_reports(walk: Walk, text: str, choice: str | None = None) -> str:
         walk.click("提交")
     if choice:
         assert "这里已经有人反映过相似的问题" in page.inner_text("#duplicate-hint")
+        walk.check_accessibility("scan-hint")
         walk.click(choice)
     return page.url
 
