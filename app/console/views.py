@@ -283,6 +283,13 @@ def _case_or_abort(user: User, report_id: int) -> Report:
         abort(403)
 
 
+def _actor(event, people: dict[int, User]) -> str:
+    if event.actor_user_id:
+        return labels.person_name(people.get(event.actor_user_id))
+    # No staff member: the resident who reported (filing, answering, rating), or the machine.
+    return "报告人" if event.action == "created" or event.actor_role == "reporter" else "系统"
+
+
 def _case_context(user: User, report: Report) -> dict:
     allowed = actions.allowed_actions(report, user)
     triage = None
@@ -299,17 +306,7 @@ def _case_context(user: User, report: Report) -> dict:
         )
     }
     units = dict(db.session.execute(select(Unit.code, Unit.name)).tuples().all())
-    timeline = [
-        (
-            e,
-            labels.timeline_text(
-                e,
-                labels.person_name(people.get(e.actor_user_id)) if e.actor_user_id else "系统",
-                units,
-            ),
-        )
-        for e in events
-    ]
+    timeline = [(e, labels.timeline_text(e, _actor(e, people), units)) for e in events]
     phone = report.reporter_phone
     sees_phone = user.has_role(*ROLES_SEEING_PHONES)
     category = db.session.get(Category, report.category_code) if report.category_code else None
