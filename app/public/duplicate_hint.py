@@ -5,6 +5,7 @@ a report not yet filed; only a very close one is shown, and only its public summ
 resident who follows it is counted on that case, so the cleaner sees how many people it affects.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from app.reports.events import record_event
 from app.reports.models import Report, ReportEvent
 from app.triage.suggestions import SURVIVOR_STATES, find_duplicates
 
+log = logging.getLogger(__name__)
 FOLLOWED = "resident_followed"
 SUMMARY_CHARS = 40
 # Long digit runs in a description may be someone's phone or ID number: never shown.
@@ -66,9 +68,23 @@ def public_summary(description: str) -> str:
 def similar_open_report(
     site: QrSite, description: str, category_code: str | None = None, phone: str | None = None
 ) -> Hint | None:
-    """The best open match at this site (or within the duplicate radius), if it is very close."""
+    """The best open match at this site (or within the duplicate radius), if it is very close.
+
+    A question must never cost a resident their report: if looking fails, nothing is asked.
+    """
     if len((description or "").strip()) < 4:
         return None
+    try:
+        with db.session.begin_nested():
+            return _best_match(site, description, category_code, phone)
+    except Exception:
+        log.exception("the duplicate hint failed at site %s; the report is filed unasked", site.id)
+        return None
+
+
+def _best_match(
+    site: QrSite, description: str, category_code: str | None, phone: str | None
+) -> Hint | None:
     lon, lat = site_lon_lat(site)
     draft = Report(
         description=description,

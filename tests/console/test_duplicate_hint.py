@@ -72,3 +72,15 @@ def test_the_page_script_asks_while_the_resident_types(client, code, areas):
 def test_the_summary_hides_long_numbers():
     assert public_summary("张三电话13800138000欠款") == "张三电话……欠款"
     assert public_summary("字" * 50).endswith("……") and len(public_summary("字" * 50)) == 42
+
+
+def test_a_failing_look_files_the_report_unasked(client, code, areas, monkeypatch):
+    from app.public import duplicate_hint
+
+    scan_report(client, code, FIRST)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule engine down")
+
+    monkeypatch.setattr(duplicate_hint, "find_duplicates", broken)
+    assert submit(client, code, SAME).status_code == 303 and reports() == 2
