@@ -55,6 +55,9 @@ def test_supervisor_sees_rates_map_and_overdue_cases(client, cases, make_user):
     overdue = html[html.index('id="overdue"') :]
     assert overdue.index(cases["D"][0]) < overdue.index(cases["E"][0])
     assert "劳动争议/欠薪" in overdue and "一号街道综治中心" in overdue
+    # Each overdue case and each area's cases open in the console.
+    assert f'href="/console/reports/{cases["D"][1]}"' in overdue
+    assert 'href="/console/cases?area=S2&amp;status=open"' in html
     image = client.get("/dashboard/map.png?days=30")
     assert image.status_code == 200 and image.mimetype == "image/png"
     ledger = client.get("/dashboard/ledger.xlsx?days=30")
