@@ -1,8 +1,8 @@
 """Every console button in one place: which ones a user may press now, and pressing one.
 
-The console never changes a case by itself: each action calls the service that owns the step
-(triage, workflow), and the buttons shown come from the one transition table. When the
-lifecycle module lands, this is the only file to repoint.
+The console never changes a case by itself: the buttons shown are the lifecycle's
+`allowed_actions` and a button pressed is the lifecycle's `apply` (app.lifecycle); this
+module only turns form fields into the action's data and refusals into Chinese words.
 """
 
 from dataclasses import dataclass, field
@@ -11,18 +11,17 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from app import lifecycle
 from app.accounts.models import User
 from app.core.clock import now
 from app.core.errors import Conflict, DomainError, Forbidden, Invalid
 from app.extensions import db
-from app.reports.access import can_see
+from app.lifecycle.ending import has_reporter_contact
+from app.lifecycle.unit import Upload
 from app.reports.models import Report, ReportEvent
 from app.triage import claims
-from app.triage.service import Decision, triage
-from app.workflow import archive, followup, handling
-from app.workflow.deadlines import return_window_closes
-from app.workflow.escalation import escalate
-from app.workflow.transitions import REPORTER, SYSTEM, step_for
+from app.triage.service import report_to_decide
+from app.workflow.handling import case_for
 
 # The buttons, in the order a page shows them (SCREENS.md fixes the Chinese names).
 LABELS = {
@@ -42,8 +41,6 @@ LABELS = {
     "archive": "归档",
 }
 TRIAGE_ACTIONS = ("dispatch", "merge", "reject", "need_info")
-# Reopening by hand is the desk's and the supervisors' (the reporter and the sweep do it too).
-REOPEN_ROLES = ("cleaner", "supervisor")
 
 # What a field-level refusal says next to the field, whatever the service's English words.
 FIELD_MESSAGES = {
@@ -60,7 +57,7 @@ FIELD_MESSAGES = {
     "duplicate_of": "请选择要合并到的案件",
     "photos": "照片无法使用，请换一张",
 }
-# need_info's question travels as the triage decision's `reason`.
+# need_info's question travels as the action's `reason`.
 FORM_FIELD = {("need_info", "reason"): "question"}
 
 
@@ -73,48 +70,21 @@ class Refusal(Exception):
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _staff_roles(action: str, state: str) -> frozenset[str]:
-    step = step_for(state, action)
-    if step is None:
-        return frozenset()
-    roles = step.roles - {REPORTER, SYSTEM}
-    if action == "reopen":
-        roles &= set(REOPEN_ROLES)
-    return roles
-
-
 def allowed_actions(report: Report, user: User) -> list[str]:
-    """The actions `user` may take on `report` now (the buttons the case page shows)."""
-    if not can_see(user, report):
-        return []
-    at = now()
-    allowed = []
-    for action in LABELS:
-        roles = _staff_roles(action, report.status)
-        if action == "close" and report.status == "resolved":
-            roles = _staff_roles("close", "resolved") | _staff_roles(
-                "close_without_follow_up", "resolved"
-            )
-        if not roles or not user.has_role(*roles):
-            continue
-        mine = user.has_role(*(roles - {"responder"}))
-        if not mine and report.unit_code != user.unit_code:
-            continue  # a responder acts only on their own unit's cases
-        held_by_other = claims.claim_is_active(report, at) and report.claimed_by_user_id != user.id
-        if action in TRIAGE_ACTIONS and held_by_other:
-            continue
-        if action == "return" and at > return_window_closes(report):
-            continue
-        if action == "close" and not _closable_by(report, user):
-            continue
-        allowed.append(action)
-    return allowed
+    """The buttons the case page shows `user` now, in the page's order.
 
-
-def _closable_by(report: Report, user: User) -> bool:
-    if report.followed_up_at is not None:
-        return True
-    return user.has_role("supervisor") and not followup.has_reporter_contact(report)
+    结案 stands for both ways of closing (after a call-back, or without one when nobody can
+    be called); a report another cleaner holds offers no triage button.
+    """
+    found = set(lifecycle.allowed_actions(report, user))
+    if "close_without_follow_up" in found:
+        found.add("close")
+    held_by_other = claims.claim_is_active(report, now()) and report.claimed_by_user_id != user.id
+    return [
+        action
+        for action in LABELS
+        if action in found and not (action in TRIAGE_ACTIONS and held_by_other)
+    ]
 
 
 def apply(report_id: int, action: str, user: User, form: dict[str, Any], files=()) -> Report:
@@ -122,10 +92,12 @@ def apply(report_id: int, action: str, user: User, form: dict[str, Any], files=(
     if action not in LABELS:
         raise Refusal(404, "没有这个操作")
     try:
+        data = _data(action, form, files)
         if action in TRIAGE_ACTIONS:
-            return triage(report_id, user, _decision(action, form))
-        report = handling.case_for(user, report_id)
-        _STEPS[action](report, user, form, files, _version(form))
+            report = report_to_decide(user, report_id, {"action": action, **data})
+        else:
+            report = case_for(user, report_id)
+        lifecycle.apply(report, _lifecycle_action(action, report), user, data)
         return report
     except Invalid as error:
         raise _field_refusal(error, action) from None
@@ -137,98 +109,31 @@ def apply(report_id: int, action: str, user: User, form: dict[str, Any], files=(
         raise Refusal(int(error.status_code), error.message) from None
 
 
-def _version(form: dict[str, Any]) -> int | None:
-    raw = str(form.get("version") or "").strip()
-    return int(raw) if raw.isdigit() else None
+def _lifecycle_action(action: str, report: Report) -> str:
+    if action == "close" and report.followed_up_at is None and not has_reporter_contact(report):
+        return "close_without_follow_up"
+    return action
 
 
-def _text(form: dict[str, Any], name: str) -> str:
-    return str(form.get(name) or "").strip()
-
-
-def _decision(action: str, form: dict[str, Any]) -> Decision:
-    duplicate = _text(form, "duplicate_of")
-    reason = _text(form, "question") if action == "need_info" else _text(form, "reason")
-    return Decision(
-        action=action,
-        category_code=_text(form, "category_code") or None,
-        risk_level=_text(form, "risk_level") or None,
-        unit_code=_text(form, "unit_code") or None,
-        duplicate_of=int(duplicate) if duplicate.isdigit() else None,
-        reason=reason or None,
-        note=_text(form, "note") or None,
-    )
-
-
-def _accept(report, user, form, files, version):
-    handling.accept(report, user, _text(form, "note") or None, version)
-
-
-def _return(report, user, form, files, version):
-    handling.return_to_queue(report, user, _text(form, "reason"), version)
-
-
-def _progress(report, user, form, files, version):
-    uploads = [handling.Upload(f.read(), f.filename or "") for f in files if f.filename]
-    handling.record_progress(report, user, _text(form, "note"), uploads, version)
-
-
-def _escalate(report, user, form, files, version):
-    if not _text(form, "reason"):
-        raise Invalid.field("reason", "say why")
-    escalate(report, user, _text(form, "reason"), expected_version=version)
-
-
-def _resolve(report, user, form, files, version):
-    handling.resolve(report, user, _text(form, "outcome"), _text(form, "note"), version)
-
-
-def _follow_up(report, user, form, files, version):
-    followup.record_follow_up(
-        report,
-        _text(form, "satisfaction"),
-        _text(form, "method"),
-        _text(form, "note") or None,
-        user,
-        version,
-    )
-
-
-def _supervise(report, user, form, files, version):
-    handling.supervise(report, user, _text(form, "note"), version)
-
-
-def _reopen(report, user, form, files, version):
-    followup.reopen(report, user, _text(form, "reason"), expected_version=version)
-
-
-def _close(report, user, form, files, version):
-    without = report.followed_up_at is None and not followup.has_reporter_contact(report)
-    followup.close(
-        report,
-        user,
-        without_follow_up=without,
-        reason=_text(form, "reason") or None,
-        expected_version=version,
-    )
-
-
-def _archive(report, user, form, files, version):
-    archive.archive(report, user, version)
-
-
-_STEPS = {
-    "accept": _accept,
-    "return": _return,
-    "progress": _progress,
-    "escalate": _escalate,
-    "resolve": _resolve,
-    "follow_up": _follow_up,
-    "supervise": _supervise,
-    "reopen": _reopen,
-    "close": _close,
-    "archive": _archive,
-}
+def _data(action: str, form: dict[str, Any], files) -> dict[str, Any]:
+    """The form's fields as the action's input."""
+    data = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in form.items()
+        if name not in ("csrf_token", "next", "version") and value not in ("", None)
+    }
+    version = str(form.get("version") or "").strip()
+    if version.isdigit():
+        data["version"] = int(version)
+    duplicate = str(form.get("duplicate_of") or "")
+    data["duplicate_of"] = int(duplicate) if duplicate.isdigit() else None
+    if action == "need_info":
+        data["reason"] = data.pop("question", "")
+    if action == "escalate" and not data.get("reason"):
+        raise Invalid.field("reason", "say why the case goes up a tier")
+    if action == "progress":
+        data["photos"] = [Upload(f.read(), f.filename or "") for f in files if f.filename]
+    return data
 
 
 def _field_refusal(error: Invalid, action: str) -> Refusal:
@@ -280,10 +185,6 @@ def _hhmm(moment) -> str:
     from app.core.clock import in_shanghai
 
     return f"{in_shanghai(moment):%m-%d %H:%M}" if moment else ""
-
-
-def return_window_open(report: Report) -> bool:
-    return report.status == "dispatched" and now() <= return_window_closes(report)
 
 
 def claim_next(user: User, count: int) -> list[Report]:

@@ -11,9 +11,9 @@ from app.accounts.models import User
 from app.core.clock import SHANGHAI, now
 from app.core.errors import Invalid
 from app.extensions import db
+from app.lifecycle.states import OPEN as OPEN_STATES
 from app.reports.access import visible_clause
 from app.reports.models import CARDS, STATUSES, Report
-from app.workflow.transitions import OPEN_STATES
 
 PAGE_SIZE = 50
 TRACKING_NO = re.compile(r"^[A-Z]{2}\d{6}[A-Z0-9]{4,16}$")

@@ -9,9 +9,9 @@ from app.accounts.models import User
 from app.console.models import ConsoleSeen
 from app.core.clock import now
 from app.extensions import db
+from app.lifecycle.states import OPEN as OPEN_STATES
 from app.reports.access import visible_clause
 from app.reports.models import Report, ReportEvent
-from app.workflow.transitions import OPEN_STATES
 
 # A first visit counts the last day, not everything that ever happened.
 FIRST_LOOK = timedelta(days=1)

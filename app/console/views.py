@@ -33,6 +33,8 @@ from app.core.errors import Forbidden, Invalid, NotFound, Unauthorized
 from app.core.privacy import mask_phone
 from app.core.spatial import to_shapely
 from app.extensions import db
+from app.lifecycle.ending import METHODS
+from app.lifecycle.triage import REJECT_REASONS
 from app.public.duplicate_hint import residents_following
 from app.reports.access import report_for, visible_clause
 from app.reports.evidence import photo_bytes
@@ -41,9 +43,7 @@ from app.triage.claims import RANK, held_by, queue_query, unclaimed
 from app.triage.presort import before_queue_read
 from app.triage.queue import commit_keeping, items_for, list_queue
 from app.triage.rules import RISK_RANK
-from app.triage.service import REJECT_REASONS
 from app.units.models import Unit
-from app.workflow.followup import METHODS
 
 blp = Blueprint(
     "console",
