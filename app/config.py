@@ -63,8 +63,9 @@ class Config:
     DUPLICATE_WINDOW_DAYS = 7.0
     # Only the newest this many reports nearby are scored: a flood at one place stays cheap.
     DUPLICATE_MAX_CANDIDATES = 200
-    # Candidates scoring below this (0…1) are not shown as possible duplicates.
-    DUPLICATE_MIN_SCORE = 0.32
+    # Candidates scoring below this (0…1) are not shown as possible duplicates (chosen on the
+    # training split of tests/data/triage_eval.jsonl: bench/triage_quality.py).
+    DUPLICATE_MIN_SCORE = 0.18
     # The scan page asks a resident "is this the same matter?" above this score (0…1).
     DUPLICATE_HINT_MIN_SCORE = 0.6
 
@@ -91,6 +92,9 @@ class Config:
     DASHBOARD_SESSION_HOURS = 12
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+
+    # /metrics answers only with "Authorization: Bearer <this>"; empty turns it off (app/metrics).
+    METRICS_TOKEN = ""
 
     LOG_LEVEL = "INFO"
     LOG_JSON = True

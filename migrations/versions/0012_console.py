@@ -1,7 +1,7 @@
 """The staff console: when each user last looked, so "new for me" can be counted.
 
 Revision ID: 0012_console
-Revises: 0008
+Revises: 0013_triage_quality
 Create Date: 2026-11-30 21:10:00.000000
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0012_console'
-down_revision = '0008'
+down_revision = '0013_triage_quality'
 branch_labels = None
 depends_on = None
 
