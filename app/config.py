@@ -88,7 +88,17 @@ class Config:
     # The supervisor page's sign-in (a cookie session tied to a token family).
     DASHBOARD_SESSION_HOURS = 12
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_SECURE = False  # forced on with JIEFEN_ENV=production
+    # CSRF tokens (Flask-WTF) live as long as the browser session that holds them.
+    WTF_CSRF_TIME_LIMIT = None
+    # No Referer check on HTTPS: pages send Referrer-Policy: no-referrer (the token is the check).
+    WTF_CSRF_SSL_STRICT = False
+
+    # Request bodies: none larger than this is read (413); sign-ins, tracking answers and other
+    # small forms are held to SMALL_BODY_MAX_BYTES. Public report forms have their own limit
+    # (three photos, app/public/pages.py).
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    SMALL_BODY_MAX_BYTES = 64 * 1024
 
     LOG_LEVEL = "INFO"
     LOG_JSON = True

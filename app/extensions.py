@@ -4,18 +4,26 @@ import logging
 from typing import Any
 
 import flask_smorest
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
+from app.core.clean_input import load_json
 from app.core.database import Base
 
 log = logging.getLogger("app.errors")
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Every cookie-authenticated form post carries csrf_token(); the token-authenticated JSON API
+# is exempt (a browser does not send a bearer token by itself).
+csrf = CSRFProtect()
 # Limits live on the views (app.public.limits) and read their values from the config; storage
 # comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
 # away, counting falls back to memory: a resident's report matters more than exact limits.
@@ -56,8 +64,26 @@ class Api(flask_smorest.Api):
         return payload, status, headers
 
 
+class JSONProvider(DefaultJSONProvider):
+    """request.get_json() refuses what no database stores, naming the field (core.clean_input)."""
+
+    def loads(self, s, **kwargs):
+        return load_json(s)
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs reading JSON bodies through the same checks as request.get_json()."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return load_json(req.get_data(cache=True))
+
+
 class Blueprint(flask_smorest.Blueprint):
     """The project's blueprint: adds the staff-authentication decorator (see core.auth)."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def staff(self, *roles: str):
         from app.core.auth import staff_required

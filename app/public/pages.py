@@ -5,6 +5,7 @@ import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -12,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.categories.models import Category
 from app.core.clock import SHANGHAI
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.limits import cap_body
 from app.extensions import db
 from app.photos.processing import MAX_BYTES
 from app.public import limits
@@ -45,7 +47,7 @@ GONE_TEXT = {
 def limit_form_size() -> None:
     """Cap the body of the public form posts (runs before the rate limiter reads the form)."""
     if request.method == "POST" and request.blueprint in ("pages", "public"):
-        request.max_content_length = MAX_FORM_BYTES
+        cap_body(MAX_FORM_BYTES)
 
 
 @pages.app_template_filter("shanghai")
@@ -70,6 +72,11 @@ def _bad_code(error: NotFound | CodeGone) -> tuple[str, int]:
 @pages.errorhandler(RateLimitExceeded)
 def _too_many(error: RateLimitExceeded):
     return _message("操作太频繁", "请稍等片刻再试。如有紧急情况，请直接拨打 110。", 429)
+
+
+@pages.errorhandler(CSRFError)
+def _stale_form(error: CSRFError):
+    return _message("页面已过期", "请返回上一页，刷新后重新提交。", 400)
 
 
 @pages.errorhandler(RequestEntityTooLarge)

@@ -7,8 +7,6 @@ credential (HttpOnly). The session is tied to a token family made by the normal 
 signing out, disabling the user or revoking the family ends it at once.
 """
 
-import hmac
-import secrets
 from datetime import datetime, time, timedelta
 from functools import wraps
 
@@ -24,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from app.accounts import service as accounts
@@ -52,18 +51,6 @@ blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder=
 PAGE_ROLES = ("supervisor", "admin")
 PERIOD_DAYS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
-
-
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
-
-
-def _check_csrf() -> None:
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, "表单已过期，请刷新页面后重试")
 
 
 def session_user() -> User | None:
@@ -106,6 +93,11 @@ def signed_in(view):
     return wrapper
 
 
+@blp.errorhandler(CSRFError)
+def _stale_form(error: CSRFError):
+    return Response("表单已过期，请刷新页面后重试。", status=400, mimetype="text/plain")
+
+
 @blp.app_template_filter("duration")
 def duration_filter(seconds: float | None) -> str:
     if seconds is None:
@@ -138,7 +130,6 @@ def _safe_next(target: str | None) -> str:
 def login():
     error, status = None, 200
     if request.method == "POST":
-        _check_csrf()
         try:
             pair = accounts.sign_in(
                 request.form.get("username", "").strip(), request.form.get("password", "")
@@ -154,12 +145,12 @@ def login():
             else:
                 db.session.commit()
                 session.clear()  # a fresh session: nothing carried over from before sign-in
+                g.pop("csrf_token", None)  # nor the CSRF token Flask-WTF cached for it
                 session.update(family=token.family, user_id=pair.user.id, at=now().isoformat())
                 return redirect(_safe_next(request.args.get("next")))
     body = render_template(
         "stats/login.html",
         error=error,
-        csrf=_csrf_token(),
         centre=current_app.config["CENTRE_NAME"],
         next=request.args.get("next", ""),
     )
@@ -168,7 +159,6 @@ def login():
 
 @blp.post("/logout")
 def logout():
-    _check_csrf()
     family = session.get("family")
     if family:
         accounts.sign_out(family)
@@ -221,7 +211,6 @@ def page(user: User):
         "stats/dashboard.html",
         user=user,
         centre=current_app.config["CENTRE_NAME"],
-        csrf=_csrf_token(),
         days=days,
         period_days=PERIOD_DAYS,
         period=period_label(f.since, f.until),

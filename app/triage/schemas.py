@@ -164,7 +164,8 @@ class RuleSchema(Schema):
         load_default="keyword",
         validate=ma.validate.OneOf(RULE_MATCHES),
         metadata={
-            "description": "keyword (a substring), regex (RE2 syntax: no backreferences or lookaround), people_at_least or "
+            "description": "keyword (a substring), regex (RE2 syntax: no backreferences or "
+            "lookaround), people_at_least or "
             "amount_at_least (a number: people/households, or yuan, read from the text)"
         },
     )

@@ -9,9 +9,7 @@ from app.triage.models import ReportSuggestion, TriageRule
 from app.triage.rules import RuleSet
 
 
-def test_a_backtracking_pattern_cannot_stall_an_anonymous_report(
-    client, admin_headers, site, code
-):
+def test_a_backtracking_pattern_cannot_stall_an_anonymous_report(client, admin_headers, site, code):
     rule = client.post(
         "/api/v1/triage/rules",
         json={"kind": "risk", "match": "regex", "pattern": "(a+)+$", "target": "high"},
@@ -57,7 +55,12 @@ def test_a_stored_pattern_re2_refuses_never_fires(file_report, app):
 def test_re2_rules_still_match_chinese(file_report, client, admin_headers):
     client.post(
         "/api/v1/triage/rules",
-        json={"kind": "risk", "match": "regex", "pattern": r"\d+人(聚集|围堵)", "target": "critical"},
+        json={
+            "kind": "risk",
+            "match": "regex",
+            "pattern": r"\d+人(聚集|围堵)",
+            "target": "critical",
+        },
         headers=admin_headers,
     )
     report = file_report("门口有30人围堵")

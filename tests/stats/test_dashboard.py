@@ -29,14 +29,14 @@ def cases(areas, clock):
 
 def csrf_of(client) -> str:
     page = client.get("/dashboard/login").get_data(as_text=True)
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def sign_in(client, username: str, password: str = TEST_PASSWORD, **query):
     return client.post(
         "/dashboard/login",
         query_string=query,
-        data={"username": username, "password": password, "csrf": csrf_of(client)},
+        data={"username": username, "password": password, "csrf_token": csrf_of(client)},
     )
 
 
@@ -84,9 +84,10 @@ def test_sign_out_and_disabling_end_the_session(client, areas, make_user, clock)
     sign_in(client, "duban")
     assert client.get("/dashboard").status_code == 200
     page = client.get("/dashboard").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    assert client.post("/dashboard/logout", data={"csrf": "forged"}).status_code == 400
-    assert client.post("/dashboard/logout", data={"csrf": csrf}).status_code == 302
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/dashboard/logout", data={"csrf_token": "forged"}).status_code == 400
+    out = client.post("/dashboard/logout", data={"csrf_token": csrf})
+    assert out.status_code == 302, out.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
     sign_in(client, "duban")
     user.active = False
