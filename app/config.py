@@ -36,6 +36,9 @@ class Config:
     RATELIMIT_ENABLED = True
     # memory:// is per process; with several app servers use redis://host:6379/0.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Production refuses memory:// (each worker would count alone, multiplying every limit,
+    # sign-in throttling included) unless this says the service runs as one process.
+    RATELIMIT_SINGLE_PROCESS = False
     RATE_LIMIT_REPORTS_PER_ADDRESS = "10 per minute;200 per day"
     RATE_LIMIT_REPORTS_PER_CODE = "30 per hour"
     RATE_LIMIT_PAGES_PER_ADDRESS = "60 per minute"
@@ -71,6 +74,10 @@ class Config:
     # A spent refresh token sent again within this many seconds is a duplicate request (refused
     # quietly); later it is a stolen copy, and the whole login is revoked.
     REFRESH_REUSE_GRACE_SECONDS = 30
+    # Failed sign-ins allowed per account and per client address (any sign-in path) before
+    # 429 with Retry-After; kept in RATELIMIT_STORAGE_URI.
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     # argon2 cost: the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
@@ -145,10 +152,19 @@ def from_environment(environ: os._Environ | dict[str, str] | None = None) -> dic
 
 
 def check_production_safety(config: dict[str, Any]) -> None:
-    """Refuse to run production on the secret key that ships in the source."""
-    if config.get("JIEFEN_ENV") == "production" and (
-        not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY
-    ):
+    """Refuse to run production on the secret key that ships in the source, or with rate
+    limits each worker counts alone; production cookies are Secure."""
+    if config.get("JIEFEN_ENV") != "production":
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError(
             "SECRET_KEY is the built-in development key; set SECRET_KEY before running production"
         )
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not config.get("RATELIMIT_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is memory://, counted per process: with several workers "
+            "every limit multiplies. Set RATELIMIT_STORAGE_URI=redis://host:6379/0, or "
+            "RATELIMIT_SINGLE_PROCESS=true if the service really runs as one process"
+        )
+    config["SESSION_COOKIE_SECURE"] = True

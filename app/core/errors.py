@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 class DomainError(Exception):
     status_code = HTTPStatus.BAD_REQUEST
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str, errors: dict[str, Any] | None = None):
         super().__init__(message)
@@ -78,4 +79,5 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = int(error.status_code)
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers.update(error.headers)
         return response

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from app.categories.models import Category
 from app.core.clock import SHANGHAI
 from app.core.errors import Conflict, Invalid, NotFound
-from app.core.limits import cap_body
+from app.core.limits import body_limit, cap_body
 from app.extensions import db
 from app.photos.processing import MAX_BYTES
 from app.public import limits
@@ -266,6 +266,7 @@ def _reporter_action(tracking_no: str, act, done: str) -> Response | tuple[str, 
 
 
 @pages.post("/t/<tracking_no>/info")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 def info_submit(tracking_no: str):
     """The answer form on the tracking page."""
@@ -275,6 +276,7 @@ def info_submit(tracking_no: str):
 
 
 @pages.post("/t/<tracking_no>/feedback")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 def feedback_submit(tracking_no: str):
     """The rating form on the tracking page."""

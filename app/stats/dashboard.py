@@ -27,11 +27,13 @@ from sqlalchemy import select
 
 from app.accounts import service as accounts
 from app.accounts.models import AuthToken, User
+from app.accounts.throttle import TooManyAttempts
 from app.accounts.tokens import REFRESH, revoke_family, user_for_access_token
 from app.areas.models import LEVELS, Area
 from app.categories.models import Category
 from app.core.clock import SHANGHAI, in_shanghai, now
 from app.core.errors import DomainError, Unauthorized
+from app.core.limits import body_limit
 from app.exports.routes import send_ledger
 from app.extensions import db
 from app.stats.filters import ReportFilter
@@ -127,13 +129,17 @@ def _safe_next(target: str | None) -> str:
 
 
 @blp.route("/login", methods=["GET", "POST"])
+@body_limit("SMALL_BODY_MAX_BYTES")
 def login():
-    error, status = None, 200
+    error, status, retry_after = None, 200, None
     if request.method == "POST":
         try:
             pair = accounts.sign_in(
                 request.form.get("username", "").strip(), request.form.get("password", "")
             )
+        except TooManyAttempts as refused:
+            error, status = "登录失败次数过多，请稍后再试。", 429
+            retry_after = refused.retry_after
         except Unauthorized:
             error, status = "用户名或密码错误，或账号已停用。", 401
         else:
@@ -154,10 +160,14 @@ def login():
         centre=current_app.config["CENTRE_NAME"],
         next=request.args.get("next", ""),
     )
-    return Response(body, status=status)
+    response = Response(body, status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @blp.post("/logout")
+@body_limit("SMALL_BODY_MAX_BYTES")
 def logout():
     family = session.get("family")
     if family:
