@@ -91,6 +91,9 @@ class Config:
     # Consecutive failed attempts after which a subscription is marked failing and paused.
     WEBHOOK_FAILING_AFTER = 5
     WEBHOOK_POLL_SECONDS = 5.0
+    # Comma-separated networks webhooks may reach although internal (e.g. "10.1.2.0/24"):
+    # by default loopback, private, link-local, reserved and metadata addresses are refused.
+    WEBHOOK_ALLOWED_NETWORKS = ""
 
     # The supervisor page's sign-in (a cookie session tied to a token family).
     DASHBOARD_SESSION_HOURS = 12
