@@ -26,6 +26,9 @@ class Config:
 
     # Empty means instance/photos. Stored photos have EXIF removed.
     PHOTO_STORAGE_DIR = ""
+    # Decoded pixels all the photos of one public report may cost together (each photo is
+    # also held to 40 MP on its own).
+    PHOTO_PIXELS_PER_REQUEST = 60_000_000
     # Empty means the first CJK font found among the Debian defaults (qr.fonts).
     CJK_FONT_PATH = ""
 
