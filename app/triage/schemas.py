@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from app.core.pagination import CursorArgs
-from app.core.schemas import Schema, ShanghaiDateTime
+from app.core.schemas import PatchSchema, Schema, ShanghaiDateTime
 from app.reports.models import CHANNELS, RISK_LEVELS, STATUSES
 from app.reports.schemas import ReportSchema
 from app.triage.models import RULE_KINDS, RULE_MATCHES
@@ -185,7 +185,7 @@ class RuleSchema(Schema):
     updated_at = ShanghaiDateTime(dump_only=True)
 
 
-class RulePatchSchema(Schema):
+class RulePatchSchema(PatchSchema):
     kind = ma.fields.String(validate=ma.validate.OneOf(RULE_KINDS))
     match = ma.fields.String(validate=ma.validate.OneOf(RULE_MATCHES))
     pattern = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
