@@ -5,6 +5,7 @@ from datetime import datetime
 
 from app.categories.models import Category
 from app.extensions import db
+from app.lifecycle.states import category_of
 from app.public.reporter_actions import can_rate
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent
@@ -152,7 +153,7 @@ def public_case(report: Report) -> PublicCase:
         satisfaction=report.satisfaction,
         satisfaction_text=SATISFACTION_TEXT.get(report.satisfaction or ""),
         outcome_text=OUTCOME_TEXT.get(case.outcome or "")
-        if case.status in ("resolved", "closed", "archived")
+        if category_of(case.status) in ("finished", "terminal")
         else None,
         timeline=timeline,
     )

@@ -4,10 +4,11 @@ import marshmallow as ma
 
 from app.core.pagination import CursorArgs
 from app.core.schemas import PatchSchema, Schema, ShanghaiDateTime
+from app.lifecycle.triage import DECISIONS as ACTIONS
+from app.lifecycle.triage import REJECT_REASONS
 from app.reports.models import CHANNELS, RISK_LEVELS, STATUSES
 from app.reports.schemas import ReportSchema
 from app.triage.models import RULE_KINDS, RULE_MATCHES
-from app.triage.service import ACTIONS, REJECT_REASONS
 
 
 class QueueArgs(CursorArgs):

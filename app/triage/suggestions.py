@@ -17,6 +17,7 @@ from app.core.clock import now
 from app.core.coords import haversine_m
 from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
+from app.lifecycle.states import QUEUED
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
@@ -198,14 +199,19 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
     return counts.get("phone", 0), counts.get("client", 0), counts["text"]
 
 
-def client_key_of(report: Report) -> str | None:
-    """The sender's network address, hashed: channels put it in the created event's payload."""
-    created = next((e for e in report.events if e.action == "created"), None)
-    address = (created.payload or {}).get("client_ip") if created else None
+def client_key_for(address: str | None) -> str | None:
+    """A sender's network address as a keyed hash: enough to count one sender's reports, not
+    enough to learn the address. The public intake stores it on the created event."""
     if not address:
         return None
     secret = current_app.config["SECRET_KEY"]
     return hashlib.sha256(f"{secret}:{address}".encode()).hexdigest()[:32]
+
+
+def client_key_of(report: Report) -> str | None:
+    """The sender's hashed address, from the created event (None for staff channels)."""
+    created = next((e for e in report.events if e.action == "created"), None)
+    return (created.payload or {}).get("client_key") if created else None
 
 
 def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSet) -> None:
@@ -235,7 +241,7 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
 
 
 def on_report_created(report: Report) -> None:
-    """The AFTER_CREATE hook: every channel's report is pre-sorted as it arrives.
+    """Receiver of the `report_created` signal: every channel's report is pre-sorted as it arrives.
 
     Pre-sorting must never cost a resident their report: if it fails (a rule an admin wrote
     badly), the report is stored without suggestions and the queue shows it as unsorted.
@@ -255,13 +261,6 @@ def presort(report: Report, rules: RuleSet | None = None) -> bool:
     except Exception:
         log.exception("suggestions failed for report %s; it is queued unsorted", report.id)
         return False
-
-
-def register() -> None:
-    from app.reports.intake import AFTER_CREATE
-
-    if on_report_created not in AFTER_CREATE:
-        AFTER_CREATE.append(on_report_created)
 
 
 def carry_risk(survivor: Report, merged: Report) -> None:
@@ -344,7 +343,7 @@ def refresh_text_suggestions() -> int:
     rows = db.session.execute(
         select(Report, ReportSuggestion)
         .join(ReportSuggestion, ReportSuggestion.report_id == Report.id)
-        .where(Report.status.in_(("received", "needs_info")))
+        .where(Report.status.in_(QUEUED))
     )
     count = 0
     for report, suggestion in rows:

@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from app.core.clock import frozen_at
 from app.extensions import db
+from app.lifecycle.engine import take_step
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion, TriageRule
 from app.triage.seed import RISK_KEYWORDS, seed_rules
-from app.workflow.service import take_step
 from tests.geometry import FAR_EAST, INSIDE_S2
 from tests.triage.labelled import generate, true_pairs
 
