@@ -208,24 +208,20 @@ def allowed_actions(report: Report, user: ActorLike) -> list[str]:
 def take_step(
     report: Report,
     action: str,
-    actor: User | None,
+    actor: ActorLike | None,
     *,
     as_role: str | None = None,
     reason: str | None = None,
     payload: dict[str, Any] | None = None,
     public: bool = False,
-    expected_version: int | None = None,
 ) -> ReportEvent:
     """The bare transition without the action's effect: table, role, the unit, state, event.
 
     For fixtures that need a report in a given state with a given timeline; the app itself
-    goes through `apply`, which also does what the action means.
+    goes through `apply`, which also does what the action means. `actor=None` acts as the
+    non-staff `as_role` (reporter or system).
     """
-    who: ActorLike = actor if actor is not None else Actor(as_role or "system")
-    if actor is not None and as_role is not None:
-        who = Actor(as_role) if not actor.has_role(as_role) else actor
-    row, role = authorise(report, action, who, expected_version, area_scope=False)
-    if as_role is not None and as_role in row.roles:
-        role = as_role
-    user = actor if isinstance(actor, User) else None
+    who = actor if actor is not None else Actor(as_role or SYSTEM.role)
+    row, role = authorise(report, action, who, area_scope=False)
+    user = who if isinstance(who, User) else None
     return _move(report, action, user, role, row, reason, payload, public)

@@ -134,6 +134,8 @@ def public_case(report: Report) -> PublicCase:
     category = db.session.get(Category, report.category_code) if report.category_code else None
     site = db.session.get(QrSite, report.qr_site_id) if report.qr_site_id else None
     case_text = STATUS_TEXT.get(case.status, case.status)
+    # A question is open while the report waits for the reporter's answer.
+    asked = report.status in ("needs_info",)
     return PublicCase(
         report=report,
         tracking_no=report.tracking_no,
@@ -147,8 +149,8 @@ def public_case(report: Report) -> PublicCase:
         site_name=site.name if site else None,
         created_at=report.created_at,
         updated_at=max(report.updated_at, case.updated_at),
-        question=_latest_question(report) if report.status == "needs_info" else None,
-        can_answer=report.status == "needs_info",
+        question=_latest_question(report) if asked else None,
+        can_answer=asked,
         can_rate=can_rate(report),
         satisfaction=report.satisfaction,
         satisfaction_text=SATISFACTION_TEXT.get(report.satisfaction or ""),
