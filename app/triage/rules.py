@@ -75,10 +75,9 @@ def matches(rule: Any, text: str, counted: Quantities) -> Match | None:
         word = keyword_text(rule.pattern)
         return Match(rule, f"「{rule.pattern}」") if word and word in text else None
     if rule.match == "regex":
-        try:
-            found = compile_regex(rule.pattern).search(text)
-        except PatternRefused:
-            return None  # saved before rules were checked with RE2: it never fires
+        # A stored pattern RE2 refuses (saved past the API's check) raises PatternRefused:
+        # pre-sorting then fails safe as for any broken rule, and the report is kept.
+        found = compile_regex(rule.pattern).search(text)
         return Match(rule, f"「{found.group(0)}」") if found and found.group(0) else None
     threshold = float(rule.pattern)
     if rule.match == "people_at_least" and counted.people >= threshold:
