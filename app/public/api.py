@@ -4,6 +4,7 @@ from flask import current_app, request
 from marshmallow import ValidationError
 
 from app.core.errors import Invalid
+from app.core.limits import body_limit
 from app.extensions import Blueprint, db
 from app.public import limits
 from app.public.case_view import public_case
@@ -130,6 +131,7 @@ def track(args, tracking_no: str):
 
 
 @track_blp.post("/<tracking_no>/feedback")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 @track_blp.arguments(FeedbackSchema)
 @track_blp.response(200, PublicCaseSchema)
@@ -143,6 +145,7 @@ def feedback(args, tracking_no: str):
 
 
 @track_blp.post("/<tracking_no>/info")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 @track_blp.arguments(InfoSchema)
 @track_blp.response(200, PublicCaseSchema)

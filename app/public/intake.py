@@ -23,7 +23,7 @@ from app.core.errors import Conflict, DomainError, Invalid
 from app.core.privacy import normalise_mobile
 from app.core.spatial import point
 from app.extensions import db
-from app.photos.processing import PhotoRejected, ProcessedPhoto, process_photo
+from app.photos.processing import MAX_PIXELS, PhotoRejected, ProcessedPhoto, process_photo
 from app.photos.service import attach_photo
 from app.qr_sites.models import QrSite
 from app.qr_sites.service import count_report, resolve_code, site_lon_lat
@@ -172,11 +172,17 @@ def _checked_photos(sub: Submission, problems: Problems) -> list[ProcessedPhoto]
         problems.add("photos", f"at most {MAX_PHOTOS} photos", f"最多上传 {MAX_PHOTOS} 张照片")
         return []
     processed = []
+    # All the photos of one request together may cost this many decoded pixels: three
+    # 39-megapixel PNGs (340 KB on the wire) would otherwise hold a worker for seconds.
+    budget = int(current_app.config["PHOTO_PIXELS_PER_REQUEST"])
     for photo in sub.photos:
         try:
-            processed.append(process_photo(photo.data, photo.filename))
+            done = process_photo(photo.data, photo.filename, max_pixels=min(MAX_PIXELS, budget))
         except PhotoRejected as error:
             problems.add_photo(error, photo.filename)
+            continue
+        budget = max(0, budget - done.source_pixels)
+        processed.append(done)
     return processed
 
 
@@ -215,7 +221,7 @@ def _check(sub: Submission, site: QrSite | None, location: str) -> tuple:
             "请扫描现场的二维码，或允许获取位置",
         )
     problems.raise_if_any()
-    return description, phone, position, exif
+    return description, phone, position, exif, photos
 
 
 def file_report(sub: Submission, location: str = "json") -> Filed:
@@ -223,7 +229,7 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
     if (sub.honeypot or "").strip():
         raise Dropped
     site = resolve_code(sub.site_code) if (sub.site_code or "").strip() else None
-    description, phone, position, exif = _check(sub, site, location)
+    description, phone, position, exif, processed = _check(sub, site, location)
 
     if site is not None:
         lon, lat = site_lon_lat(site)
@@ -268,8 +274,8 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
         )
     )
     report, tracking_key = created.report, created.tracking_key
-    for photo in sub.photos:
-        attach_photo(report, photo.data, photo.filename)
+    for photo, done in zip(sub.photos, processed, strict=True):
+        attach_photo(report, photo.data, photo.filename, processed=done)
     if site is not None:
         count_report(site)
     return Filed(report, tracking_key)

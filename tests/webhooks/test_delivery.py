@@ -134,7 +134,7 @@ def test_a_failing_receiver_is_paused_and_probed(areas, receiver):
         assert deliver_due(SETTINGS) == Counter(delivered=3)
         db.session.refresh(subscription)
         assert (subscription.status, subscription.consecutive_failures) == ("active", 0)
-        assert subscription.last_error == "HTTP 500 Internal Server Error"
+        assert subscription.last_error == "delivery failed (HTTP 500)"
     assert len(receiver.requests) == 7 and len(set(receiver.delivery_ids)) == 3
 
 

@@ -413,4 +413,7 @@ def test_anonymisation_of_old_archived_cases(app, dispatched, staff, act):
     event = db.session.scalars(
         select(ReportEvent).where(ReportEvent.report_id == first.id).order_by(ReportEvent.id.desc())
     ).first()
-    assert (event.action, event.payload["fields"]) == ("anonymised", ["reporter_phone"])
+    assert (event.action, event.payload["fields"]) == (
+        "anonymised",
+        ["description", "reporter_phone"],
+    )
