@@ -29,6 +29,8 @@ def _blueprints():
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.exports.routes import blp as exports
+    from app.open311.routes import blp as open311
+    from app.open311.routes import keys_blp as open311_keys
     from app.public.api import public_blp, track_blp
     from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
@@ -43,7 +45,8 @@ def _blueprints():
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks,
+        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks, open311_keys,
+        open311,
     )  # fmt: skip
 
 
@@ -51,6 +54,7 @@ def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.demo.cli import demo_cli
+    from app.open311.cli import open311_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
     from app.webhooks.cli import outbox_cli
@@ -58,6 +62,7 @@ def _cli_groups():
 
     return (
         users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli, outbox_cli,
+        open311_cli,
     )  # fmt: skip
 
 
@@ -112,6 +117,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health)
     app.register_blueprint(dashboard)
+    from app.open311.routes import fallback as open311_fallback
+
+    app.register_blueprint(open311_fallback)
 
     from app.public.pages import limit_form_size, pages
 

@@ -18,6 +18,7 @@ from app.core.coords import haversine_m
 from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
+from app.triage.answers import raise_risk_by_answers
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
 from app.triage.similarity import fingerprint, similarity_of
@@ -216,6 +217,7 @@ def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSe
     suggestion.suggested_risk = risk
     suggestion.risk_rank = RISK_RANK[risk]
     suggestion.risk_reasons = risk_reasons
+    raise_risk_by_answers(suggestion, report.attributes)
 
 
 def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) -> ReportSuggestion:
