@@ -1,6 +1,6 @@
 """Rate limits: POSTs count per api_key at the key's own limit; reads per client address."""
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 from app.extensions import limiter
 from app.open311.keys import key_for_secret
@@ -9,13 +9,17 @@ from app.open311.models import Open311Key
 TOO_MANY = "too many requests for this api_key; wait a moment and try again"
 # Never applied: the request without a valid key is refused by the view (400/403) instead.
 UNLIMITED = "1000000 per second"
+CACHE = "jiefen.open311_key"
 
 
 def request_key() -> Open311Key | None:
-    """The active key the request's api_key names, looked up once per request."""
-    if "open311_key" not in g:
-        g.open311_key = key_for_secret(request.form.get("api_key"))
-    return g.open311_key
+    """The active key the request's api_key names, looked up once per request.
+
+    Kept on the request, not on `g`: an app context (and its `g`) can outlive one request.
+    """
+    if CACHE not in request.environ:
+        request.environ[CACHE] = key_for_secret(request.form.get("api_key"))
+    return request.environ[CACHE]
 
 
 def _key_limit() -> str:

@@ -114,9 +114,15 @@ def _http_error(error: HTTPException) -> Response:
     return response
 
 
-@fallback.route("/<path:anything>", methods=["GET", "POST"])
+@fallback.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def no_such_resource(anything: str) -> Response:
-    return error_response(split_format(anything)[1], 404, f"no resource {anything} here")
+    fmt = split_format(anything)[1]
+    if request.method not in ("GET", "POST"):
+        # Every GeoReport resource is read with GET, and requests are posted: nothing else.
+        response = error_response(fmt, 405, f"{request.method} is not a GeoReport method")
+        response.headers["Allow"] = "GET, POST"
+        return response
+    return error_response(fmt, 404, f"no resource {anything} here")
 
 
 @blp.route("/discovery.<fmt>", methods=["GET"])
