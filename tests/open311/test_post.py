@@ -214,11 +214,13 @@ def test_a_multivaluelist_takes_several_values(client, api_key):
     data = form(api_key)
     response = client.post(
         f"{BASE}/requests.json",
-        data=[
-            *data.items(),
-            ("attribute[vulnerable][]", "minor"),
-            ("attribute[vulnerable][]", "elderly"),
-        ],
+        data=MultiDict(
+            [
+                *data.items(),
+                ("attribute[vulnerable][]", "minor"),
+                ("attribute[vulnerable][]", "elderly"),
+            ]
+        ),
     )
     assert response.status_code == 200, response.data
     report = stored(response.json[0]["service_request_id"])
