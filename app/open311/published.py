@@ -138,7 +138,7 @@ def _names(model, codes) -> dict[str, str]:
     if not codes:
         return {}
     return dict(
-        db.session.execute(select(model.code, model.name).where(model.code.in_(codes))).tuples()
+        db.session.execute(select(model.code, model.name).where(model.code.in_(codes))).tuples().all()
     )
 
 
@@ -176,7 +176,7 @@ class Lookups:
                     select(Report.id, Report.tracking_no).where(
                         Report.id.in_(merged_into), Report.do_not_publish.is_(False)
                     )
-                ).tuples()
+                ).tuples().all()
             )
 
 
