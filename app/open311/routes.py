@@ -144,6 +144,7 @@ def discovery(fmt: str):
     "Service list",
     "One `service` per active category: `service_code` (the category code), `service_name`, "
     "`description`, `metadata`, `type` (realtime), `keywords`, `group` (the parent category).",
+    404,
     parameters=[FORMAT, _query("jurisdiction_id", "the district's area code (optional)")],
 )
 def services(fmt: str):
@@ -210,6 +211,7 @@ def post_request(fmt: str):
     "`service_code` (comma list), `start_date`, `end_date` (W3C times, at most 90 days apart; "
     "by default the last 90 days), `status` (open, closed). At most 1,000, newest first.",
     400,
+    404,
     parameters=[
         FORMAT,
         _query("service_request_id", "tracking numbers, comma-separated"),
