@@ -57,7 +57,8 @@ def _query(name: str, description: str, **schema) -> dict:
 def _doc(summary: str, description: str, *errors: int, parameters=(), **extra):
     """OpenAPI for a GeoReport view: both formats on success, the errors it can give."""
     responses = {200: {"description": "OK", "content": BOTH}}
-    for code in (*errors, 429):
+    # 404 everywhere: a format other than xml or json is not a resource we have.
+    for code in sorted({*errors, 404, 429}):
         responses[code] = {
             "description": f"{STATUS_PHRASES[code]}: GeoReport `errors` list",
             "content": BOTH,

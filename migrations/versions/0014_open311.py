@@ -56,11 +56,9 @@ def upgrade():
     sa.UniqueConstraint('token', name=op.f('uq_open311_requests_token'))
     )
     op.create_index(op.f('ix_open311_requests_key_id'), 'open311_requests', ['key_id'], unique=False)
-    # Added in place on SQLite (no rebuild of the spatial table): nullable, or with a default.
-    with op.batch_alter_table('reports') as batch_op:
-        batch_op.add_column(sa.Column('attributes', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('do_not_publish', sa.Boolean(), server_default=sa.text('false'), nullable=False))
-
+    # Plain ALTER TABLE ADD COLUMN on SQLite (a batch would rebuild the spatial table).
+    op.add_column('reports', sa.Column('attributes', sa.JSON(), nullable=True))
+    op.add_column('reports', sa.Column('do_not_publish', sa.Boolean(), server_default=sa.text('false'), nullable=False))
 
 def downgrade():
     with op.batch_alter_table('reports') as batch_op:
