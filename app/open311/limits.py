@@ -29,7 +29,8 @@ def _key_limit() -> str:
 
 def _key_bucket() -> str:
     key = request_key()
-    return f"open311-key-{key.id}" if key else "open311-no-key"
+    # The hash, not the id: ids repeat across databases that share one Redis (staging, tests).
+    return f"open311-key-{key.key_hash[:16]}" if key else "open311-no-key"
 
 
 posts_per_key = limiter.limit(

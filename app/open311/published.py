@@ -137,9 +137,8 @@ def _names(model, codes) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:
         return {}
-    return dict(
-        db.session.execute(select(model.code, model.name).where(model.code.in_(codes))).tuples().all()
-    )
+    rows = db.session.execute(select(model.code, model.name).where(model.code.in_(codes)))
+    return dict(rows.tuples().all())
 
 
 def _area_codes(path: str | None) -> list[str]:
@@ -176,7 +175,9 @@ class Lookups:
                     select(Report.id, Report.tracking_no).where(
                         Report.id.in_(merged_into), Report.do_not_publish.is_(False)
                     )
-                ).tuples().all()
+                )
+                .tuples()
+                .all()
             )
 
 
