@@ -244,8 +244,8 @@ def get_requests(fmt: str):
 def get_request(request_file: str):
     """Get one service request."""
     service_request_id, fmt = split_format(request_file)
-    report = published.find_one(service_request_id)
-    return respond(fmt, "service_requests", published.public_requests([report]))
+    found = published.find_one(service_request_id)
+    return respond(fmt, "service_requests", published.public_requests([found]))
 
 
 @blp.route("/tokens/<path:token_file>", methods=["GET"])
