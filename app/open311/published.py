@@ -116,7 +116,10 @@ PUBLISHED_COLUMNS = (
     Report.tracking_no, Report.status, Report.category_code, Report.description,
     Report.unit_code, Report.area_path, Report.outcome, Report.duplicate_of,
     Report.reporter_name, Report.created_at, Report.updated_at, Report.due_at,
+    Report.anonymised_at,
 )  # fmt: skip
+# Anonymising removes the names the redaction needs; the text is then withheld instead.
+WITHHELD = "（已匿名化，内容不再公开）"
 
 
 def _published():
@@ -217,6 +220,12 @@ def status_notes(report: Report, lookups: Lookups) -> str:
     return note
 
 
+def public_description(report: Report, people: list[str]) -> str:
+    if report.anonymised_at is not None:
+        return WITHHELD
+    return redact_text(report.description, people)
+
+
 def public_request(found: Found, lookups: Lookups, decimals: int, notice: str) -> dict:
     """One report as GeoReport's `request`, with nothing personal in it."""
     report = found.report
@@ -233,7 +242,7 @@ def public_request(found: Found, lookups: Lookups, decimals: int, notice: str) -
         "status_notes": status_notes(report, lookups),
         "service_name": lookups.categories.get(report.category_code or "", "未分类"),
         "service_code": report.category_code or "",
-        "description": redact_text(report.description, people),
+        "description": public_description(report, people),
         "agency_responsible": lookups.units.get(report.unit_code or "", ""),
         "service_notice": notice if is_open else "",
         "requested_datetime": _iso(report.created_at),

@@ -187,3 +187,13 @@ def test_at_most_the_limit_newest_first(geography, client, monkeypatch):
         reports[2].tracking_no, reports[1].tracking_no,
     ]  # fmt: skip
     assert db.session.scalars(select(Report)).all()  # nothing was changed by reading
+
+
+def test_an_anonymised_report_keeps_its_text_to_itself(geography, client):
+    report = walk_in("我叫张三，欠薪", reporter_name="张三")
+    assert "张某" in listing(client, "json")[0]["description"]
+    # As `flask reports anonymise` leaves it: the name the redaction needed is gone.
+    report.reporter_name, report.anonymised_at = None, now()
+    db.session.commit()
+    (record,) = listing(client, "json")
+    assert record["description"] == published.WITHHELD
