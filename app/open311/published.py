@@ -23,13 +23,15 @@ from app.core.privacy import public_position, redact_text
 from app.core.spatial import xy
 from app.extensions import db
 from app.public.case_view import FIXED_SENTENCES, OUTCOME_TEXT
-from app.reports.models import Report, ReportEvent, ReportParty
+from app.lifecycle.states import TERMINAL
+from app.reports.models import STATUSES, Report, ReportEvent, ReportParty
 from app.units.models import Unit
 
-# GeoReport knows two states. Closed: nothing more will be done (closed, archived), or the
-# report was turned down or folded into another; everything else is still open.
-CLOSED_STATES = ("closed", "archived", "rejected", "merged")
-OPEN_STATES = ("received", "needs_info", "dispatched", "accepted", "in_progress", "resolved")
+# GeoReport knows two states. Closed: the terminal states (archived, and reports turned down
+# or folded into another) and a closed case; everything else is open — a resolved case too,
+# as its call-back and closing are still to come.
+CLOSED_STATES = ("closed", *TERMINAL)
+OPEN_STATES = tuple(s for s in STATUSES if s not in CLOSED_STATES)
 MAX_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 # The public note of each step, without anything a person typed (reasons may name people).

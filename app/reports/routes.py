@@ -9,8 +9,8 @@ from app.core.auth import current_user
 from app.core.idempotency import HEADER, IdempotencyHeaderSchema, Outcome, fingerprint
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
+from app.lifecycle.policy import report_for
 from app.reports import evidence, filing
-from app.reports.access import report_for
 from app.reports.models import Report
 from app.reports.queries import staff_reports
 from app.reports.schemas import (

@@ -2,7 +2,7 @@
 answers to the category's questions and the reporter's request not to publish.
 
 Revision ID: 0014_open311
-Revises: 0008
+Revises: 0013_triage_quality
 Create Date: 2026-11-30 21:15:00.000000
 
 """
@@ -14,7 +14,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0014_open311'
-down_revision = '0008'
+down_revision = '0013_triage_quality'
 branch_labels = None
 depends_on = None
 

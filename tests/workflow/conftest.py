@@ -8,12 +8,12 @@ import pytest
 from app.accounts.models import User
 from app.core.clock import now
 from app.extensions import db
+from app.lifecycle.engine import take_step
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.units.service import create_unit
-from app.workflow.hooks import after_dispatch
+from app.workflow.deadlines import start_deadlines
 from app.workflow.seed import seed_workflow
-from app.workflow.service import take_step
 from tests.geometry import INSIDE_G1
 
 
@@ -73,7 +73,7 @@ def dispatched(staff) -> Callable[..., Report]:
         report.unit_code, report.tier = unit, TIER_OF_UNIT.get(unit, "district")
         report.category_code, report.risk_level = category, risk
         report.dispatched_at = report.triaged_at = now()
-        after_dispatch(report)
+        start_deadlines(report, report.dispatched_at)
         db.session.commit()
         return report
 
