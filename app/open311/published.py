@@ -22,8 +22,8 @@ from app.core.errors import Invalid, NotFound
 from app.core.privacy import public_position, redact_text
 from app.core.spatial import xy
 from app.extensions import db
-from app.public.case_view import FIXED_SENTENCES, OUTCOME_TEXT
 from app.lifecycle.states import TERMINAL
+from app.public.case_view import FIXED_SENTENCES, OUTCOME_TEXT
 from app.reports.models import STATUSES, Report, ReportEvent, ReportParty
 from app.units.models import Unit
 
