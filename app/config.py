@@ -103,6 +103,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
 
+    # /metrics answers only with "Authorization: Bearer <this>"; empty turns it off (app/metrics).
+    METRICS_TOKEN = ""
+
     LOG_LEVEL = "INFO"
     LOG_JSON = True
 
