@@ -34,6 +34,8 @@ def _blueprints():
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.exports.routes import blp as exports
+    from app.open311.routes import blp as open311
+    from app.open311.routes import keys_blp as open311_keys
     from app.public.api import public_blp, track_blp
     from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
@@ -48,7 +50,8 @@ def _blueprints():
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks,
+        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks, open311_keys,
+        open311,
     )  # fmt: skip
 
 
@@ -66,6 +69,7 @@ def _cli_groups():
     from app.areas.cli import areas_cli
     from app.backups import cli as backup_commands  # noqa: F401  (flask db backup | restore)
     from app.demo.cli import demo_cli
+    from app.open311.cli import open311_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
     from app.webhooks.cli import outbox_cli
@@ -73,6 +77,7 @@ def _cli_groups():
 
     return (
         users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli, outbox_cli,
+        open311_cli,
     )  # fmt: skip
 
 
@@ -146,6 +151,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard)
     app.register_blueprint(console)
     app.register_error_handler(CSRFError, csrf_failed)
+    from app.open311.routes import fallback as open311_fallback
+
+    csrf.exempt(open311_fallback)  # api_key, not a cookie, authenticates Open311 clients
+    app.register_blueprint(open311_fallback)
 
     from app.metrics.install import install as install_metrics
 

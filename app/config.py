@@ -51,6 +51,18 @@ class Config:
     RATE_LIMIT_TRACKING_WRITES_PER_ADDRESS = "10 per minute"
     # Reverse proxies in front of the app whose X-Forwarded-For can be trusted (0: none).
     TRUSTED_PROXY_COUNT = 0
+    # Open311 GeoReport v2 (app.open311). Positions published there are rounded to this many
+    # decimal degrees (3 ≈ 100 m): a report shows its estate, not the reporter's door.
+    PUBLIC_POSITION_DECIMALS = 3
+    # Who client developers contact (discovery); empty means CENTRE_NAME.
+    OPEN311_CONTACT = ""
+    # Where client developers ask for an api_key (GeoReport discovery's key_service).
+    OPEN311_KEY_SERVICE = "请联系中心管理员申请 api_key（flask open311 issue-key）"
+    OPEN311_SERVICE_NOTICE = "中心将在1个工作日内核实并交属地单位办理，进展可通过本接口查询。"
+    # A new key's limit when the admin names none (Flask-Limiter's notation), and reads per
+    # address (GET needs no key).
+    OPEN311_DEFAULT_KEY_RATE_LIMIT = "60 per minute;2000 per day"
+    RATE_LIMIT_OPEN311_READS_PER_ADDRESS = "120 per minute"
     # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
     REOPEN_LIMIT = 2
     # 首办责任: a unit may return a case as "not ours" only this long after it arrived.

@@ -5,6 +5,7 @@ from app.areas.models import Area
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
 from app.core.idempotency import IdempotencyKey
+from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
@@ -21,6 +22,8 @@ __all__ = [
     "ConsoleSeen",
     "DeadlinePolicy",
     "IdempotencyKey",
+    "Open311Key",
+    "Open311Request",
     "OutboxEvent",
     "Photo",
     "QrSite",
