@@ -50,6 +50,7 @@ def _blueprints():
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
+    from app.core.idempotency import idempotency_cli
     from app.demo.cli import demo_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
@@ -58,6 +59,7 @@ def _cli_groups():
 
     return (
         users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli, outbox_cli,
+        idempotency_cli,
     )  # fmt: skip
 
 

@@ -36,6 +36,8 @@ class Config:
     RATELIMIT_ENABLED = True
     # memory:// is per process; with several app servers use redis://host:6379/0.
     RATELIMIT_STORAGE_URI = "memory://"
+    # How long a retried write (same Idempotency-Key) is recognised; `flask idempotency purge`.
+    IDEMPOTENCY_WINDOW_HOURS = 48
     RATE_LIMIT_REPORTS_PER_ADDRESS = "10 per minute;200 per day"
     RATE_LIMIT_REPORTS_PER_CODE = "30 per hour"
     RATE_LIMIT_PAGES_PER_ADDRESS = "60 per minute"

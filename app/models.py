@@ -3,7 +3,7 @@
 from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
-from app.core.idempotency import IdempotencyKey
+from app.core.idempotency import IdempotencyRecord
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
@@ -18,7 +18,7 @@ __all__ = [
     "CalendarDay",
     "Category",
     "DeadlinePolicy",
-    "IdempotencyKey",
+    "IdempotencyRecord",
     "OutboxEvent",
     "Photo",
     "QrSite",

@@ -4,9 +4,11 @@ from flask import current_app, request
 from marshmallow import ValidationError
 
 from app.core.errors import Invalid
+from app.core.idempotency import REPLAYED, REPLAYED_HEADER_DOC
 from app.extensions import Blueprint, db
 from app.public import limits
 from app.public.case_view import public_case
+from app.public.errors import one_shape
 from app.public.intake import Dropped, Filed, PhotoUpload, Submission, file_and_commit
 from app.public.reporter_actions import answer_question, rate
 from app.public.schemas import (
@@ -32,6 +34,10 @@ track_blp = Blueprint(
     url_prefix="/api/v1/track",
     description="A reporter following their case with its tracking number and key",
 )
+
+# Every error answer gets its Chinese sentence (app.public.errors).
+public_blp.after_request(one_shape)
+track_blp.after_request(one_shape)
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -97,7 +103,7 @@ def _submission() -> tuple[Submission, str]:
         },
     }
 )
-@public_blp.response(201, FiledSchema)
+@public_blp.response(201, FiledSchema, headers=REPLAYED_HEADER_DOC)
 @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @_errors(public_blp, 404, 409, 410, 413)
 def post_report():
@@ -107,7 +113,7 @@ def post_report():
         filed = file_and_commit(submission, location)
     except Dropped:
         raise Invalid.field("website", "must be empty", location) from None
-    return filed_body(filed), 201
+    return filed_body(filed), 201, {REPLAYED: "true"} if filed.replayed else {}
 
 
 @track_blp.get("/<tracking_no>")

@@ -2,6 +2,7 @@
 
 from app.core.clock import now
 from app.core.errors import Conflict, Invalid
+from app.public.errors import field_errors_zh
 from app.public.intake import text_problem
 from app.reports.models import SATISFACTIONS, Report
 from app.workflow.followup import record_follow_up
@@ -22,7 +23,7 @@ class ReporterConflict(Conflict):
 
 def _invalid(name: str, english: str, chinese: str) -> Invalid:
     return Invalid(
-        f"{name}: {english}", {"json": {name: [english]}, "message_zh": {name: [chinese]}}
+        f"{name}: {english}", {"json": {name: [english]}, **field_errors_zh({name: [chinese]})}
     )
 
 

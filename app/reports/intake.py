@@ -1,6 +1,5 @@
 """Creating a report: the one path every intake channel takes (QR, grid workers, hotline …)."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from app.core.spatial import point
 from app.extensions import db
 from app.reports.events import record_event
 from app.reports.models import CHANNELS, PARTY_ROLES, Report, ReportParty
+from app.reports.tracking_keys import hash_tracking_key, new_tracking_key
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 
@@ -47,7 +47,7 @@ class NewReport:
     parties: list[NewParty] = field(default_factory=list)
     # A channel's own columns (e.g. the scanned QR site), stored with the report in one INSERT.
     columns: dict[str, Any] = field(default_factory=dict)
-    # A key the channel derived itself (a retried QR form gets the same one); else a random one.
+    # A key the channel derived itself (a retried write gets the same one); else a random one.
     tracking_key: str | None = None
 
 
@@ -60,10 +60,6 @@ class Created:
 
 # Hooks run after a report is routed and flushed, in the same transaction (suggestions, outbox).
 AFTER_CREATE: list = []
-
-
-def hash_tracking_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def new_tracking_no(moment: datetime) -> str:
@@ -136,7 +132,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         events=[],
         **new.columns,
     )
-    tracking_key = new.tracking_key or secrets.token_urlsafe(12)
+    tracking_key = new.tracking_key or new_tracking_key()
     report.tracking_key_hash = hash_tracking_key(tracking_key)
     located = None
     if new.lon is not None and new.lat is not None:

@@ -12,7 +12,7 @@ from app.photos.service import storage
 from app.qr_sites.models import QrSite
 from app.qr_sites.service import site_code
 from app.reports.models import Report, ReportEvent
-from tests.geometry import INSIDE_G1, INSIDE_S2
+from tests.helpers.geometry import INSIDE_G1, INSIDE_S2
 from tests.photos.test_processing import assert_no_metadata, encode
 from tests.public.helpers import NAXI_GPS, NAXI_LAT, NAXI_LON, counts, photo, upload
 
@@ -90,7 +90,7 @@ def test_neither_code_nor_position_names_site_code(client, areas):
     response = client.post(URL, json={"description": "有事"})
     assert response.status_code == 422
     assert "site_code" in response.json["errors"]["json"]
-    assert response.json["errors"]["message_zh"]["site_code"]
+    assert response.json["errors"]["fields_zh"]["site_code"]
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_every_problem_at_once_in_both_languages(client, code):
     body = {"site_code": code, "description": "", "contact_phone": "123"}
     errors = client.post(URL, json=body).json["errors"]
     assert set(errors["json"]) == {"description", "contact_phone"}
-    assert errors["message_zh"]["contact_phone"] == ["手机号格式不对，请填写 11 位手机号"]
+    assert errors["fields_zh"]["contact_phone"] == ["手机号格式不对，请填写 11 位手机号"]
 
 
 def test_the_phone_is_stored_normalised(client, code):
@@ -210,7 +210,7 @@ def test_each_bad_photo_gets_its_own_clear_error(client, code, data, name, statu
     assert response.status_code == status
     [message] = response.json["errors"]["files"]["photos"]
     assert reason in message and name in message
-    assert name in response.json["errors"]["message_zh"]["photos"][0]
+    assert name in response.json["errors"]["fields_zh"]["photos"][0]
     assert counts() == (0, 0)
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.qr_sites.service import create_site, site_code
-from tests.geometry import INSIDE_G1, INSIDE_S2
+from tests.helpers.geometry import INSIDE_G1, INSIDE_S2
 
 
 @pytest.fixture

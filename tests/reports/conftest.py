@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.geometry import INSIDE_G1
+from tests.helpers.geometry import INSIDE_G1
 
 REPORTS = "/api/v1/reports"
 

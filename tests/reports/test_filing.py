@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from app.core.coords import from_wgs84, haversine_m
 from app.core.spatial import to_shapely
 from app.extensions import db
-from app.reports.intake import hash_tracking_key
 from app.reports.models import Report, ReportParty
-from tests.geometry import FAR_EAST, INSIDE_G1
+from app.reports.tracking_keys import hash_tracking_key
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1
 from tests.reports.conftest import REPORTS, report_body
 
 

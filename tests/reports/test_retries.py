@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.core.idempotency import IdempotencyKey
 from app.extensions import db
 from app.reports.models import Report
-from tests.concurrency import parallel
+from tests.helpers.concurrency import parallel
 from tests.reports.conftest import REPORTS, report_body
 
 

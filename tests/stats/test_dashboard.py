@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.accounts.models import AuthToken
 from app.core.clock import frozen_at
 from app.extensions import db
-from tests.cases import T0, overview_cases
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.cases import T0, overview_cases
 
 TEN_DAYS_IN = T0 + timedelta(days=10)
 

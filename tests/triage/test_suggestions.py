@@ -11,7 +11,7 @@ from app.reports.models import Report
 from app.triage.models import ReportSuggestion, TriageRule
 from app.triage.seed import RISK_KEYWORDS, seed_rules
 from app.workflow.service import take_step
-from tests.geometry import FAR_EAST, INSIDE_S2
+from tests.helpers.geometry import FAR_EAST, INSIDE_S2
 from tests.triage.labelled import generate, true_pairs
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from app.units.service import create_unit
 from app.workflow.hooks import after_dispatch
 from app.workflow.seed import seed_workflow
 from app.workflow.service import take_step
-from tests.geometry import INSIDE_G1
+from tests.helpers.geometry import INSIDE_G1
 
 
 @dataclass
