@@ -231,20 +231,21 @@ def test_at_most_three_photos(client, code):
 def test_a_twin_that_won_the_race_is_returned_not_duplicated(client, code, monkeypatch):
     """A form sent again (a retry, or two sends at once): nothing is looked up beforehand; the
     second insert fails on client_uuid, and the report the first one stored is the answer."""
-    from app.public import intake
+    from app.core import idempotency
 
     body = {"site_code": code, "description": "有事", "client_uuid": "r" * 20}
-    first = client.post(URL, json=body).json
-    real_replay = intake._replay
+    real_stored = idempotency.stored
     calls = []
 
-    def counted(sub, description):
-        calls.append(sub.client_uuid)
-        return real_replay(sub, description)
+    def counted(keyed):
+        calls.append(keyed.key)
+        return real_stored(keyed)
 
-    monkeypatch.setattr(intake, "_replay", counted)
+    monkeypatch.setattr(idempotency, "stored", counted)
+    first = client.post(URL, json=body).json
     second = client.post(URL, json=body)
     assert second.status_code == 201 and second.json == first and calls == ["r" * 20]
+    assert second.headers["Idempotent-Replayed"] == "true"
     assert counts() == (1, 0)
 
 
