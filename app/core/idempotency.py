@@ -247,9 +247,11 @@ def idempotent(
 ):
     """Make a view's write safe to retry with an Idempotency-Key header.
 
-    Goes below the smorest decorators: `replay(**view_args)` returns what the view would (an
-    object its response schema dumps), for a retry. `resource_id(**view_args)` names what the
-    view changes. The record is written first, in the view's transaction: a twin sent at the
+    Goes below the smorest decorators: `replay(*view_args)` returns what the view would (an
+    object its response schema dumps), for a retry. `resource_id(*view_args)` names what the
+    view changes. Both get the view's arguments (loaded body first, then the URL's).
+
+    The record is written first, in the view's transaction: a twin sent at the
     same time waits on (or fails at) the unique key and is answered by replay; a write that
     fails rolls its record back with it, so the retry runs it again.
     """
@@ -261,7 +263,7 @@ def idempotent(
             if key is None:
                 return view(*args, **kwargs)
             keyed = Keyed(scope(), key, fingerprint(request.method, request.path, _request_body()))
-            done = Done(status, resource, resource_id(**kwargs))
+            done = Done(status, resource, resource_id(*args, **kwargs))
             try:
                 _keep(keyed, done)
             except IntegrityError:
@@ -269,7 +271,7 @@ def idempotent(
                 found = stored(keyed)
                 if found is None:
                     raise
-                return replay(**kwargs), found.status, {REPLAYED: "true"}
+                return replay(*args, **kwargs), found.status, {REPLAYED: "true"}
             try:
                 return view(*args, **kwargs)
             except BaseException:

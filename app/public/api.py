@@ -20,6 +20,7 @@ from app.public.schemas import (
     PublicReportSchema,
     TrackArgs,
 )
+from app.reports.retries import retry_safe_reporter_action
 from app.reports.tracking import find_by_tracking
 
 public_blp = Blueprint(
@@ -116,6 +117,11 @@ def post_report():
     return filed_body(filed), 201, {REPLAYED: "true"} if filed.replayed else {}
 
 
+def _case_again(args, tracking_no: str) -> dict:
+    """A retried answer or rating: the case as it is now (the key is checked again)."""
+    return public_case(find_by_tracking(tracking_no, args["key"]))
+
+
 @track_blp.get("/<tracking_no>")
 @limits.pages_per_address
 @track_blp.arguments(TrackArgs, location="query")
@@ -131,6 +137,7 @@ def track(args, tracking_no: str):
 @track_blp.arguments(FeedbackSchema)
 @track_blp.response(200, PublicCaseSchema)
 @_errors(track_blp, 404, 409)
+@retry_safe_reporter_action(_case_again)
 def feedback(args, tracking_no: str):
     """Rate the result once the case is resolved (once per resolution; dissatisfied reopens)."""
     report = find_by_tracking(tracking_no, args["key"])
@@ -144,6 +151,7 @@ def feedback(args, tracking_no: str):
 @track_blp.arguments(InfoSchema)
 @track_blp.response(200, PublicCaseSchema)
 @_errors(track_blp, 404, 409)
+@retry_safe_reporter_action(_case_again)
 def add_info(args, tracking_no: str):
     """Answer the centre's question; the case goes back into the cleaner's queue."""
     report = find_by_tracking(tracking_no, args["key"])

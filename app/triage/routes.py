@@ -10,6 +10,7 @@ from app.core.errors import Conflict, Invalid
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
 from app.reports.access import report_for
+from app.reports.retries import retry_safe_step
 from app.reports.schemas import ReportSchema
 from app.triage import claims, rules, timings
 from app.triage.models import TriageRule
@@ -103,6 +104,7 @@ def get_timings(args):
 @triage_blp.staff("cleaner")
 @triage_blp.arguments(TriageSchema)
 @triage_blp.response(200, ReportSchema)
+@retry_safe_step
 def post_triage(args, report_id: int):
     """Dispatch, merge, reject or ask the reporter for more; needs your claim or a free report."""
     report = triage(report_id, current_user(), Decision(**args))

@@ -6,6 +6,7 @@ from app.core.auth import current_user
 from app.core.pagination import page_schema
 from app.extensions import Blueprint, db
 from app.reports.models import Report
+from app.reports.retries import retry_safe_step
 from app.reports.schemas import ReportSchema
 from app.workflow import archive, followup, handling, policies
 from app.workflow.escalation import escalate as escalate_case
@@ -72,6 +73,7 @@ def _done(report: Report) -> Report:
 @blp.staff(*staff_roles_for("accept"))
 @blp.arguments(AcceptSchema, required=False)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def accept(args, report_id: int):
     """签收: the unit accepts the case."""
     report = _case(report_id)
@@ -84,6 +86,7 @@ def accept(args, report_id: int):
 @blp.staff(*staff_roles_for("return"))
 @blp.arguments(ReasonSchema)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def return_case(args, report_id: int):
     """退单: not this unit's case — back to the cleaner's queue, within the return window."""
     report = _case(report_id)
@@ -96,6 +99,7 @@ def return_case(args, report_id: int):
 @blp.staff(*staff_roles_for("progress"))
 @blp.arguments(ProgressForm, location="form", content_type="multipart/form-data")
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def progress(args, report_id: int):
     """A progress note with photos (multipart: `note`, `photos`, `version`)."""
     report = _case(report_id)
@@ -112,6 +116,7 @@ def progress(args, report_id: int):
 @blp.staff(*staff_roles_for("escalate"))
 @blp.arguments(ReasonSchema)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def escalate(args, report_id: int):
     """Escalate to the next tier (community → subdistrict → district), with a reason."""
     report = _case(report_id)
@@ -124,6 +129,7 @@ def escalate(args, report_id: int):
 @blp.staff(*staff_roles_for("resolve"))
 @blp.arguments(ResolveSchema)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def resolve(args, report_id: int):
     """报结: report the outcome and a note."""
     report = _case(report_id)
@@ -136,6 +142,7 @@ def resolve(args, report_id: int):
 @blp.staff(*staff_roles_for("follow_up"))
 @blp.arguments(FollowUpSchema)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def follow_up(args, report_id: int):
     """回访: the call-back result; dissatisfied reopens the case (返工)."""
     report = _case(report_id)
@@ -155,6 +162,7 @@ def follow_up(args, report_id: int):
 @blp.staff(*staff_roles_for("supervise"))
 @blp.arguments(NoteSchema)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def supervise(args, report_id: int):
     """督办: a supervision note the unit sees on the case's timeline."""
     report = _case(report_id)
@@ -167,6 +175,7 @@ def supervise(args, report_id: int):
 @blp.staff(*staff_roles_for("close"))
 @blp.arguments(CloseSchema, required=False)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def close(args, report_id: int):
     """结案 after the call-back (`without_follow_up`: supervisor, no reporter contact)."""
     report = _case(report_id)
@@ -185,6 +194,7 @@ def close(args, report_id: int):
 @blp.staff(*staff_roles_for("archive"))
 @blp.arguments(StepSchema, required=False)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def archive_case(args, report_id: int):
     """归档: the case becomes read-only."""
     report = _case(report_id)
@@ -200,6 +210,7 @@ REOPEN_ROLES = ("cleaner", "supervisor")
 @blp.staff(*REOPEN_ROLES)
 @blp.arguments(ReasonSchema)
 @blp.response(200, ReportSchema)
+@retry_safe_step
 def reopen(args, report_id: int):
     """返工: reopen a resolved or closed case to its unit, with a reason."""
     report = _case(report_id)
