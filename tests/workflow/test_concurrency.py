@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.reports.models import Report, ReportEvent
 from app.workflow.service import take_step
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
 
 
 def race(app, requests: list[tuple[str, dict, dict]]) -> list:

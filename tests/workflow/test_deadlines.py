@@ -10,7 +10,7 @@ from app.extensions import db
 from app.workflow.deadlines import limits_for
 from app.workflow.hooks import AFTER_DISPATCH
 from app.workflow.policies import create_policy
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
 
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 
