@@ -11,9 +11,6 @@ from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.units.service import create_unit
 from app.workflow.seed import seed_workflow
-from tests.helpers.db import (
-    reload,
-)
 from tests.helpers.geometry import INSIDE_G1
 
 
@@ -90,11 +87,12 @@ def dispatched(staff, client, auth) -> Callable[..., Report]:
 
 @pytest.fixture
 def act(client, auth) -> Callable[..., object]:
-    """POST a workflow step as a user: act(user, report, "accept", json={...})."""
+    """POST a workflow step as a user: act(user, report, "accept", json={...}, headers={...})."""
 
     def post(user: User, report: Report | int, step: str, **kwargs):
         report_id = report if isinstance(report, int) else report.id
-        response = client.post(f"/api/v1/reports/{report_id}/{step}", headers=auth(user), **kwargs)
+        headers = {**auth(user), **kwargs.pop("headers", {})}
+        response = client.post(f"/api/v1/reports/{report_id}/{step}", headers=headers, **kwargs)
         if response.status_code >= 400:
             # The request shares the test's app context, so its teardown rollback did not run.
             db.session.rollback()
