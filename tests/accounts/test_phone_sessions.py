@@ -7,8 +7,8 @@ was not committed would be lost here, where a shared test session would have hid
 from datetime import timedelta
 
 from app.core import clock
-from tests.accounts.test_auth import bearer
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.auth import bearer
 from tests.helpers.concurrency import fresh, parallel
 
 

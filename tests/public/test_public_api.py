@@ -13,8 +13,8 @@ from app.qr_sites.models import QrSite
 from app.qr_sites.service import site_code
 from app.reports.models import Report, ReportEvent
 from tests.helpers.geometry import INSIDE_G1, INSIDE_S2
-from tests.photos.test_processing import assert_no_metadata, encode
-from tests.public.helpers import NAXI_GPS, NAXI_LAT, NAXI_LON, counts, photo, upload
+from tests.helpers.photos import assert_no_metadata, encode
+from tests.helpers.public import NAXI_GPS, NAXI_LAT, NAXI_LON, counts, photo, upload
 
 URL = "/api/v1/public/reports"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.public.helpers import counts
+from tests.helpers.public import counts
 
 URL = "/api/v1/public/reports"
 

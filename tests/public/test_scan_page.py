@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.qr_sites.models import QrSite
 from app.reports.models import Report
-from tests.public.helpers import counts, photo, upload
+from tests.helpers.public import counts, photo, upload
 
 PAGE_BUDGET = 30 * 1024
 

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.reports.models import Report, ReportParty
 from app.reports.tracking_keys import hash_tracking_key
 from tests.helpers.geometry import FAR_EAST, INSIDE_G1
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.reports import REPORTS, report_body
 
 
 def test_gcj02_position_is_stored_in_wgs84_within_a_metre(client, worker_headers):

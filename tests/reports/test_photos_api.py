@@ -11,8 +11,8 @@ from app.photos.models import Photo
 from app.reports.models import Report
 from tests.helpers.concurrency import parallel
 from tests.helpers.geometry import INSIDE_S2
-from tests.photos.test_processing import NAXI_GPS, assert_no_metadata, jpeg_with
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.photos import NAXI_GPS, assert_no_metadata, jpeg_with
+from tests.helpers.reports import REPORTS, report_body
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from app.core.idempotency import IdempotencyRecord
 from app.extensions import db
 from app.reports.models import Report
 from tests.helpers.concurrency import parallel
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.reports import REPORTS, report_body
 
 
 def count_reports() -> int:

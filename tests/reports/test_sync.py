@@ -6,7 +6,7 @@ from app.extensions import db
 from app.reports.models import Report
 from tests.helpers.concurrency import parallel
 from tests.helpers.geometry import INSIDE_S2
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.reports import REPORTS, report_body
 
 SYNC = f"{REPORTS}/sync"
 
