@@ -5,9 +5,7 @@ comes back at once with an English and a Chinese message, so the page can show e
 its field and keep what was typed.
 """
 
-import base64
 import hashlib
-import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,7 +28,7 @@ from app.qr_sites.models import QrSite
 from app.qr_sites.service import count_report, resolve_code, site_lon_lat
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
-from app.reports.tracking_keys import derived_tracking_key, key_matches
+from app.reports.tracking_keys import derived_tracking_key
 
 CHANNEL = "qr_scan"
 MAX_PHOTOS = 3
@@ -137,20 +135,6 @@ TRACKING_KEY_LABEL = b"jiefen/tracking-key/v1:"
 def tracking_key_for(client_uuid: str) -> str:
     """The key a retried submission gets back: derived, so the same form sent twice is one case."""
     return derived_tracking_key(TRACKING_KEY_LABEL, client_uuid)
-
-
-def _key_issued_before(client_uuid: str) -> str:
-    """The key this client_uuid got before keys became readable (a retry across the change)."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, TRACKING_KEY_LABEL + client_uuid.encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()[:12]).decode()
-
-
-def key_for_replay(report: Report, client_uuid: str) -> str:
-    key = tracking_key_for(client_uuid)
-    if key_matches(report.tracking_key_hash, key):
-        return key
-    return _key_issued_before(client_uuid)
 
 
 def _checked_position(sub: Submission, problems: Problems) -> tuple[float, float] | None:
@@ -318,4 +302,4 @@ def file_and_commit(sub: Submission, location: str = "json") -> Filed:
         db.session.commit()
         return filed[-1]
     report = db.session.get(Report, outcome.resource_id)
-    return Filed(report, key_for_replay(report, sub.client_uuid), replayed=True)
+    return Filed(report, tracking_key_for(sub.client_uuid), replayed=True)
