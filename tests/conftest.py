@@ -197,14 +197,23 @@ class SessionApp:
 
     @staticmethod
     def _setup_of(app) -> tuple:
-        return (
-            len(app.url_map._rules),
-            tuple(app.view_functions),
-            repr(app.error_handler_spec),
-            repr(app.before_request_funcs),
-            repr(app.after_request_funcs),
-            repr(app.teardown_request_funcs),
-        )
+        # Flask keeps these in defaultdicts that serving a request fills with empty entries:
+        # only what is registered counts.
+        handlers = {
+            (blueprint, code, kind): handler
+            for blueprint, codes in app.error_handler_spec.items()
+            for code, kinds in codes.items()
+            for kind, handler in kinds.items()
+        }
+        hooks = [
+            {name: tuple(funcs) for name, funcs in registry.items() if funcs}
+            for registry in (
+                app.before_request_funcs,
+                app.after_request_funcs,
+                app.teardown_request_funcs,
+            )
+        ]
+        return (len(app.url_map._rules), tuple(app.view_functions), handlers, *hooks)
 
     def close(self) -> None:
         with self.app.app_context():
