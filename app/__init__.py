@@ -64,12 +64,12 @@ def _cli_groups():
 
 
 def _hooks() -> None:
-    """Seams other packages plug into (each registers once, however many apps are made)."""
-    from app.triage.suggestions import register as register_suggestions
+    """Signals and session guards other packages plug into (each once, however many apps)."""
+    from app.lifecycle.signals import connect_reactions
     from app.webhooks.outbox import install as install_outbox
     from app.workflow import install as install_workflow
 
-    register_suggestions()
+    connect_reactions()
     install_workflow()
     install_outbox()
 

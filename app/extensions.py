@@ -59,6 +59,13 @@ class Api(flask_smorest.Api):
 class Blueprint(flask_smorest.Blueprint):
     """The project's blueprint: adds the staff-authentication decorator (see core.auth)."""
 
+    # A body a phone may send as JSON or as a multipart form with files (webargs reads either);
+    # the document shows the form, which is the one that can carry the files.
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": "multipart/form-data",
+    }
+
     def staff(self, *roles: str):
         from app.core.auth import staff_required
 

@@ -25,6 +25,7 @@ from app.categories.models import Category
 from app.core.clock import in_shanghai, now
 from app.core.privacy import mask_phone
 from app.extensions import db
+from app.lifecycle.states import is_open
 from app.reports.models import Report
 from app.reports.schemas import shows_phones
 from app.stats.filters import ReportFilter, report_clauses
@@ -61,7 +62,6 @@ BATCH = 1000
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 # Cells a spreadsheet would run as a formula (CSV injection): public text must stay text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ENDED_UNRESOLVED = ("rejected", "merged", "closed", "archived")
 
 
 def ledger_query(user: User, f: ReportFilter) -> Select:
@@ -117,8 +117,8 @@ def _on_time(row, moment: datetime) -> str:
         if row.due_at is None:
             return "无时限"
         return "是" if row.resolved_at <= row.due_at else "否"
-    if row.status in ENDED_UNRESOLVED or row.due_at is None:
-        return ""
+    if not is_open(row.status) or row.due_at is None:
+        return ""  # only an open case has a clock running
     return "已超期" if moment > row.due_at else "未到期"
 
 

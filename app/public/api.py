@@ -9,7 +9,7 @@ from app.extensions import Blueprint, db
 from app.public import limits
 from app.public.case_view import public_case
 from app.public.errors import one_shape
-from app.public.intake import Dropped, Filed, PhotoUpload, Submission, file_and_commit
+from app.public.intake import Filed, PhotoUpload, Submission, file_and_commit
 from app.public.reporter_actions import answer_question, rate
 from app.public.schemas import (
     FeedbackSchema,
@@ -89,7 +89,7 @@ def _submission() -> tuple[Submission, str]:
         if upload.filename or upload.content_length
     ]
     args["client_uuid"] = args["client_uuid"] or request.headers.get("Idempotency-Key") or None
-    return Submission(**args, photos=photos), location
+    return Submission(**args, photos=photos, client_address=request.remote_addr), location
 
 
 @public_blp.post("/reports")
@@ -110,10 +110,7 @@ def _submission() -> tuple[Submission, str]:
 def post_report():
     """File a report from a scanned site code or a position: JSON, or multipart with photos."""
     submission, location = _submission()
-    try:
-        filed = file_and_commit(submission, location)
-    except Dropped:
-        raise Invalid.field("website", "must be empty", location) from None
+    filed = file_and_commit(submission, location)
     return filed_body(filed), 201, {REPLAYED: "true"} if filed.replayed else {}
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from app.categories.models import Category
 from app.extensions import db
+from app.lifecycle.states import category_of
 from app.public.reporter_actions import can_rate
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent
@@ -133,6 +134,8 @@ def public_case(report: Report) -> PublicCase:
     category = db.session.get(Category, report.category_code) if report.category_code else None
     site = db.session.get(QrSite, report.qr_site_id) if report.qr_site_id else None
     case_text = STATUS_TEXT.get(case.status, case.status)
+    # A question is open while the report waits for the reporter's answer.
+    asked = report.status in ("needs_info",)
     return PublicCase(
         report=report,
         tracking_no=report.tracking_no,
@@ -146,13 +149,13 @@ def public_case(report: Report) -> PublicCase:
         site_name=site.name if site else None,
         created_at=report.created_at,
         updated_at=max(report.updated_at, case.updated_at),
-        question=_latest_question(report) if report.status == "needs_info" else None,
-        can_answer=report.status == "needs_info",
+        question=_latest_question(report) if asked else None,
+        can_answer=asked,
         can_rate=can_rate(report),
         satisfaction=report.satisfaction,
         satisfaction_text=SATISFACTION_TEXT.get(report.satisfaction or ""),
         outcome_text=OUTCOME_TEXT.get(case.outcome or "")
-        if case.status in ("resolved", "closed", "archived")
+        if category_of(case.status) in ("finished", "terminal")
         else None,
         timeline=timeline,
     )

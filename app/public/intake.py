@@ -29,6 +29,7 @@ from app.qr_sites.service import count_report, resolve_code, site_lon_lat
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.reports.tracking_keys import derived_tracking_key
+from app.triage.suggestions import client_key_for
 
 CHANNEL = "qr_scan"
 MAX_PHOTOS = 3
@@ -56,6 +57,8 @@ class Submission:
     photos: list[PhotoUpload] = field(default_factory=list)
     # The hidden form field people never see; bots fill in every field they find.
     honeypot: str = ""
+    # The sender's network address: only its keyed hash is kept, for the flooding rule.
+    client_address: str | None = None
 
 
 @dataclass
@@ -245,6 +248,7 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
                 "qr_site_id": site.id if site else None,
                 "far_from_site": far,
                 "device_distance_m": distance,
+                "client_key": client_key_for(sub.client_address),
             },
             columns=columns,
             tracking_key=tracking_key_for(sub.client_uuid) if sub.client_uuid else None,

@@ -138,6 +138,7 @@ def _form_submission(code: str) -> Submission:
             if f.filename
         ],
         honeypot=form.get("website", ""),
+        client_address=request.remote_addr,
     )
 
 

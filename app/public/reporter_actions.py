@@ -1,13 +1,10 @@
 """What a reporter can do with a tracking number and key: answer a question, rate the result."""
 
-from app.core.clock import now
 from app.core.errors import Conflict, Invalid
+from app.lifecycle.engine import REPORTER, apply
 from app.public.errors import field_errors_zh
 from app.public.intake import text_problem
 from app.reports.models import SATISFACTIONS, Report
-from app.workflow.followup import record_follow_up
-from app.workflow.service import take_step
-from app.workflow.transitions import REPORTER
 
 MAX_ANSWER = 2000
 MAX_COMMENT = 500
@@ -52,7 +49,8 @@ def rate(report: Report, satisfaction: str, comment: str | None = None) -> None:
         )
     if not can_rate(report):
         raise ReporterConflict("this result was already rated", "此次办理结果已经评价过了")
-    record_follow_up(report, satisfaction, "online", comment, actor=None)
+    data = {"satisfaction": satisfaction, "method": "online", "note": comment}
+    apply(report, "follow_up", REPORTER, data)
 
 
 def answer_question(report: Report, answer: str) -> None:
@@ -65,7 +63,4 @@ def answer_question(report: Report, answer: str) -> None:
         raise ReporterConflict(
             f"the case is {report.status}; nothing was asked", "目前不需要补充情况"
         )
-    take_step(report, "add_info", None, as_role=REPORTER, reason=answer, public=True)
-    report.queued_at = now()
-    report.claimed_by_user_id = None
-    report.claim_expires_at = None
+    apply(report, "add_info", REPORTER, {"answer": answer})

@@ -1,14 +1,11 @@
 """Writing a report's timeline: one append-only event per thing that happened."""
 
-from collections.abc import Callable
 from typing import Any
 
 from app.accounts.models import User
 from app.extensions import db
+from app.lifecycle.signals import event_recorded
 from app.reports.models import Report, ReportEvent
-
-# Called with every new event, inside the caller's transaction (the webhook outbox listens).
-AFTER_EVENT: list[Callable[[ReportEvent], None]] = []
 
 
 def record_event(
@@ -39,6 +36,5 @@ def record_event(
         public=public,
     )
     db.session.add(event)
-    for hook in AFTER_EVENT:
-        hook(event)
+    event_recorded.send(event)
     return event

@@ -23,9 +23,10 @@ def add_photo(
     report: Report, upload: FileStorage, *, client_uuid: str | None, user: User
 ) -> tuple[Photo, bool]:
     """(photo, created). The same client_uuid again, even concurrently, gives the first photo."""
-    if report.status == "archived":
+    status = report.status
+    if status == "archived":
         raise Conflict(f"report {report.id} is archived; photos can no longer be added")
-    if report.status == "merged":
+    if status == "merged":
         raise Conflict(
             f"report {report.id} was merged into report {report.duplicate_of}; add photos there"
         )

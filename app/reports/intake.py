@@ -15,6 +15,7 @@ from app.core.errors import Invalid
 from app.core.privacy import normalise_mobile
 from app.core.spatial import point
 from app.extensions import db
+from app.lifecycle.signals import report_created
 from app.reports.events import record_event
 from app.reports.models import CHANNELS, PARTY_ROLES, Report, ReportParty
 from app.reports.tracking_keys import hash_tracking_key, new_tracking_key
@@ -56,10 +57,6 @@ class Created:
     report: Report
     tracking_key: str
     located: Located | None
-
-
-# Hooks run after a report is routed and flushed, in the same transaction (suggestions, outbox).
-AFTER_CREATE: list = []
 
 
 def new_tracking_no(moment: datetime) -> str:
@@ -150,6 +147,5 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         payload={"channel": new.channel, "in_coverage": report.in_coverage, **new.payload},
         public=True,
     )
-    for hook in AFTER_CREATE:
-        hook(report)
+    report_created.send(report)
     return Created(report, tracking_key, located)

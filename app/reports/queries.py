@@ -9,7 +9,7 @@ from app.areas.models import Area
 from app.categories.models import Category
 from app.core.errors import Invalid
 from app.extensions import db
-from app.reports.access import visible_clause
+from app.lifecycle.policy import visible_clause
 from app.reports.models import Report
 
 

@@ -17,9 +17,9 @@ from app.core.idempotency import (
 )
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
+from app.lifecycle.policy import report_for
 from app.photos.models import Photo
 from app.reports import evidence, filing
-from app.reports.access import report_for
 from app.reports.models import Report
 from app.reports.queries import staff_reports
 from app.reports.schemas import (

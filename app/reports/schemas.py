@@ -152,7 +152,8 @@ class ReportCreatedSchema(ReportDetailSchema):
 
 # --- what phones send -----------------------------------------------------------------------
 
-# Channels staff file through; qr_scan and open311 have their own doors.
+# Channels staff file through. qr_scan comes through the public intake (app.public); no
+# intake path writes open311 yet: the channel is reserved for an Open311 interface.
 STAFF_CHANNELS = ("grid_worker", "walk_in", "hotline_12345", "video_patrol", "import")
 # A phone's clock may run a little fast; further ahead than this, the clock is wrong.
 CLOCK_SKEW = timedelta(hours=1)

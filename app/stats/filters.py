@@ -15,7 +15,7 @@ from app.core.clock import SHANGHAI
 from app.core.errors import Forbidden, Invalid
 from app.core.schemas import Schema, ShanghaiDateTime
 from app.extensions import db
-from app.reports.access import visible_clause
+from app.lifecycle.policy import visible_clause
 from app.reports.models import Report
 
 

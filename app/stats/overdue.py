@@ -1,35 +1,27 @@
-"""Cases under a yellow or red card in the caller's areas, worst first (督办 on one screen)."""
+"""Cases under a yellow or red card in the caller's areas, worst first (督办 on one screen).
 
-from sqlalchemy import case, func, select
+The same cases, in the same order, as the supervisors' list (app.workflow.supervision): both
+are `overdue_clause` within the caller's scope.
+"""
+
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.extensions import db
+from app.lifecycle.states import CARDED, overdue_clause
 from app.reports.models import Report
 from app.stats.filters import ReportFilter, report_clauses
-
-CARDED = ("yellow", "red")
-FINISHED = ("resolved", "closed", "archived", "rejected", "merged")
+from app.workflow.supervision import OVERDUE_ORDER
 
 
 def _open_carded(user: User, area_code: str | None) -> list:
-    return [
-        *report_clauses(user, ReportFilter(area_code=area_code)),
-        Report.card.in_(CARDED),
-        Report.resolved_at.is_(None),
-        Report.status.not_in(FINISHED),
-    ]
+    return [*report_clauses(user, ReportFilter(area_code=area_code)), overdue_clause()]
 
 
 def overdue_cases(user: User, area_code: str | None = None, limit: int = 50) -> list[Report]:
     """Red before yellow, then the longest past (or nearest) deadline first."""
-    deadline = func.coalesce(Report.due_at, Report.accept_due_at)
-    query = (
-        select(Report)
-        .where(*_open_carded(user, area_code))
-        .order_by(case((Report.card == "red", 0), else_=1), deadline.asc().nulls_last(), Report.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+    query = select(Report).where(*_open_carded(user, area_code)).order_by(*OVERDUE_ORDER)
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def card_counts(user: User, area_code: str | None = None) -> dict[str, int]:

@@ -13,7 +13,8 @@ from app.accounts.models import User
 from app.core.clock import in_shanghai, now
 from app.core.errors import Conflict, InvalidTransition
 from app.extensions import db
-from app.reports.access import report_for, visible_clause
+from app.lifecycle.policy import report_for, visible_clause
+from app.lifecycle.states import QUEUED
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion
 from app.triage.presort import before_queue_read
@@ -89,7 +90,7 @@ def claim_report(user: User, report_id: int) -> Report:
 
 def take_claim(report: Report, user: User) -> None:
     at = now()
-    if report.status not in (QUEUE_STATUS, "needs_info"):
+    if report.status not in QUEUED:
         raise InvalidTransition(f"report {report.id} is {report.status}, not waiting for triage")
     if claim_is_active(report, at) and report.claimed_by_user_id != user.id:
         holder = db.session.get(User, report.claimed_by_user_id)

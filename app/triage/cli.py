@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.core.repeat import Round, every_option, repeat
 from app.extensions import db
+from app.lifecycle.states import QUEUED
 from app.reports.models import Report
 from app.triage.presort import presort_waiting
 from app.triage.rules import RuleSet
@@ -33,7 +34,7 @@ def recompute():
     """Recompute the suggestions of every report waiting for triage (after an import)."""
     rules = RuleSet.load()
     reports = db.session.scalars(
-        select(Report).where(Report.status.in_(("received", "needs_info"))).order_by(Report.id)
+        select(Report).where(Report.status.in_(QUEUED)).order_by(Report.id)
     )
     count = 0
     for report in reports:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.extensions import db
-from app.reports.access import visible_clause
+from app.lifecycle.policy import visible_clause
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RuleSet

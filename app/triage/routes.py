@@ -9,9 +9,10 @@ from app.core.auth import current_user
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
-from app.reports.access import report_for
+from app.lifecycle.engine import apply
+from app.lifecycle.policy import report_for
 from app.reports.retries import retry_safe_step
-from app.reports.schemas import ReportSchema
+from app.reports.schemas import ReportDetailSchema
 from app.triage import claims, rules, timings
 from app.triage.models import TriageRule
 from app.triage.queue import commit_keeping, items_for, list_queue
@@ -29,7 +30,7 @@ from app.triage.schemas import (
     TimingRowSchema,
     TriageSchema,
 )
-from app.triage.service import Decision, triage
+from app.triage.service import report_to_decide
 from app.triage.suggestions import refresh_text_suggestions
 
 queue_blp = Blueprint(
@@ -103,11 +104,15 @@ def get_timings(args):
 @triage_blp.post("/reports/<int:report_id>/triage")
 @triage_blp.staff("cleaner")
 @triage_blp.arguments(TriageSchema)
-@triage_blp.response(200, ReportSchema)
+@triage_blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def post_triage(args, report_id: int):
-    """Dispatch, merge, reject or ask the reporter for more; needs your claim or a free report."""
-    report = triage(report_id, current_user(), Decision(**args))
+    """Dispatch, merge, reject or ask the reporter for more; needs your claim or a free report.
+
+    Answers with the report as `GET /reports/<id>` shows it (timeline, photos, parties)."""
+    user = current_user()
+    report = report_to_decide(user, report_id, args)
+    apply(report, args["action"], user, args)
     db.session.commit()
     return report
 

@@ -4,10 +4,11 @@ import marshmallow as ma
 
 from app.core.pagination import CursorArgs
 from app.core.schemas import Schema, ShanghaiDateTime
+from app.lifecycle.triage import DECISIONS as ACTIONS
+from app.lifecycle.triage import REJECT_REASONS
 from app.reports.models import CHANNELS, RISK_LEVELS, STATUSES
 from app.reports.schemas import ReportSchema
 from app.triage.models import RULE_KINDS, RULE_MATCHES
-from app.triage.service import ACTIONS, REJECT_REASONS
 
 
 class QueueArgs(CursorArgs):
@@ -32,6 +33,11 @@ class DuplicateSchema(Schema):
     status = ma.fields.String(required=True, metadata={"enum": list(STATUSES)})
     score = ma.fields.Float(required=True, metadata={"description": "0…1, higher is likelier"})
     distance_m = ma.fields.Float(required=True)
+    reasons = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "why it may be the same matter, in Chinese (「80 米内」…)"},
+    )
     created_at = ShanghaiDateTime(required=True)
     description = ma.fields.String(
         required=True, metadata={"description": "the first 60 characters"}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.clock import SHANGHAI
 from app.extensions import db
-from app.reports.access import visible_clause
+from app.lifecycle.policy import visible_clause
 from app.reports.models import Report
 
 

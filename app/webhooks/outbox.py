@@ -1,8 +1,8 @@
 """The transactional outbox: report events other systems follow, written with the change itself.
 
-`record_event` calls `note_event` (an AFTER_EVENT hook); just before the transaction commits,
-the noted events become outbox rows and one delivery per matching subscription, so they
-commit together with the change or, rolled back, are never sent.
+`note_event` receives the `event_recorded` signal (app.lifecycle.signals); just before the
+transaction commits, the noted events become outbox rows and one delivery per matching
+subscription, so they commit together with the change or, rolled back, are never sent.
 """
 
 import uuid
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import in_shanghai, now
 from app.extensions import db
-from app.reports.events import AFTER_EVENT
 from app.reports.models import ReportEvent
 from app.reports.schemas import ReportSchema
 from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -61,7 +60,7 @@ _PENDING = "webhook_outbox_pending"
 
 
 def note_event(event: ReportEvent) -> None:
-    """AFTER_EVENT hook: remember the events that other systems follow until commit."""
+    """Receiver of `event_recorded`: remember the events that other systems follow until commit."""
     if event.action in ACTION_EVENTS:
         db.session.info.setdefault(_PENDING, []).append(event)
 
@@ -129,9 +128,7 @@ def _forget_on_rollback(session: Session, transaction) -> None:
 
 
 def install() -> None:
-    """Hook the outbox into every session once per process (create_app calls this)."""
-    if note_event not in AFTER_EVENT:
-        AFTER_EVENT.append(note_event)
+    """Write the outbox at every commit (once per process; create_app calls this)."""
     if not sa_event.contains(Session, "before_commit", _write_outbox):
         sa_event.listen(Session, "before_commit", _write_outbox)
         sa_event.listen(Session, "after_soft_rollback", _forget_on_rollback)

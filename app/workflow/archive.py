@@ -1,4 +1,6 @@
-"""整理归档: archiving, archived cases as read-only records, removing reporters' contact data."""
+"""整理归档: archived cases as read-only records, and removing reporters' contact data.
+
+Archiving itself is a step of the lifecycle (app.lifecycle.ending.archive)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,25 +10,16 @@ from flask import current_app
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
 from app.core.clock import now
 from app.core.errors import Conflict
 from app.extensions import db
+from app.lifecycle.engine import SYSTEM
 from app.photos.models import Photo
 from app.reports.events import record_event
 from app.reports.models import Report, ReportEvent
-from app.workflow.service import take_step
-from app.workflow.transitions import SYSTEM
 
 _ALLOW = "archived_writes_allowed"
 CONTACT_FIELDS = ("reporter_name", "reporter_phone")
-
-
-def archive(report: Report, actor: User, expected_version: int | None = None) -> ReportEvent:
-    """The case becomes a read-only record: every later write to it is refused with 409."""
-    event = take_step(report, "archive", actor, expected_version=expected_version)
-    report.archived_at = now()
-    return event
 
 
 @contextmanager
@@ -105,7 +98,7 @@ def anonymise_archived(
             record_event(
                 report,
                 "anonymised",
-                role=SYSTEM,
+                role=SYSTEM.role,
                 payload={"fields": cleared, "archived_at": report.archived_at.isoformat()},
             )
         db.session.flush()

@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from app.core.clock import now
+from app.lifecycle.engine import SYSTEM
+from app.lifecycle.states import OPEN, QUEUED
 from app.reports.events import record_event
 from app.reports.models import Report
-from app.workflow.transitions import OPEN_STATES, SYSTEM
 
 CARD_RANK = {"red": 0, "yellow": 1, "none": 2}
 
@@ -19,7 +20,7 @@ def card_for(
     at: datetime,
 ) -> str:
     """Red past a deadline, yellow past its warning; the accept deadline counts until accepted."""
-    if status not in OPEN_STATES:
+    if status not in OPEN:
         return "none"
     pairs = [(yellow_at, due_at)]
     if status == "dispatched":
@@ -43,7 +44,7 @@ def report_card_for(report: Report, at: datetime) -> str:
 
 
 def card_event(report: Report, before: str, after: str) -> None:
-    record_event(report, "card_changed", role=SYSTEM, payload={"from": before, "to": after})
+    record_event(report, "card_changed", role=SYSTEM.role, payload={"from": before, "to": after})
 
 
 def refresh_card(report: Report, at: datetime | None = None) -> None:
@@ -52,7 +53,7 @@ def refresh_card(report: Report, at: datetime | None = None) -> None:
     Resolved and later cases keep the card they finished with: it is part of their record.
     """
     at = at or now()
-    if report.status not in OPEN_STATES and report.status != "received":
+    if report.status not in OPEN and report.status not in QUEUED:
         return
     after = report_card_for(report, at)
     if after != report.card:

@@ -117,11 +117,6 @@ def start_deadlines(report: Report, start: datetime | None = None) -> Limits:
     return limits
 
 
-def start_deadlines_at_dispatch(report: Report) -> None:
-    """The AFTER_DISPATCH hook: clocks start when the cleaner dispatched the case."""
-    start_deadlines(report, report.dispatched_at or now())
-
-
 def stop_deadlines(report: Report) -> None:
     """The case left the units (returned to the queue): no clock runs, no card."""
     report.assigned_at = None

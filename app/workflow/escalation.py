@@ -2,14 +2,11 @@
 
 from sqlalchemy import select
 
-from app.accounts.models import User
 from app.areas.models import Area
 from app.core.errors import Conflict
 from app.extensions import db
 from app.reports.models import TIERS, Report, ReportEvent
 from app.units.models import Unit
-from app.workflow.deadlines import start_deadlines
-from app.workflow.service import authorise_step, take_step
 
 TIER_NAMES = {"community": "村/社区", "subdistrict": "镇/街道", "district": "区县"}
 
@@ -77,35 +74,3 @@ def escalated_away(report_id: int, unit_code: str | None) -> ReportEvent | None:
         .order_by(ReportEvent.id.desc())
     )
     return next((e for e in events if e.payload.get("from_unit") == unit_code), None)
-
-
-def escalate(
-    report: Report,
-    actor: User | None,
-    reason: str,
-    *,
-    as_role: str | None = None,
-    to_tier: str | None = None,
-    expected_version: int | None = None,
-    cause: str | None = None,
-) -> ReportEvent:
-    """Up one tier: the new unit must accept it, and its deadlines restart by policy."""
-    authorise_step(report, "escalate", actor, as_role, expected_version)
-    from_unit, from_tier = report.unit_code, current_tier(report)
-    tier, unit = unit_above(report, to_tier)
-    payload = {"from_unit": from_unit, "to_unit": unit.code, "from_tier": from_tier}
-    payload.update(to_tier=tier, **({"cause": cause} if cause else {}))
-    event = take_step(
-        report,
-        "escalate",
-        actor,
-        as_role=as_role,
-        reason=reason,
-        payload=payload,
-        public=True,
-        expected_version=expected_version,
-    )
-    report.unit_code, report.tier = unit.code, tier
-    report.accepted_at = None
-    start_deadlines(report)
-    return event

@@ -5,11 +5,13 @@ from flask import request
 from app.core.auth import current_user
 from app.core.pagination import page_schema
 from app.extensions import Blueprint, db
+from app.lifecycle.engine import apply
+from app.lifecycle.table import describe, staff_roles_for
+from app.lifecycle.unit import Upload
 from app.reports.models import Report
 from app.reports.retries import retry_safe_step
-from app.reports.schemas import ReportSchema
-from app.workflow import archive, followup, handling, policies
-from app.workflow.escalation import escalate as escalate_case
+from app.reports.schemas import ReportDetailSchema, ReportSchema
+from app.workflow import handling, policies
 from app.workflow.schemas import (
     AcceptSchema,
     CalendarArgs,
@@ -27,7 +29,6 @@ from app.workflow.schemas import (
     StepSchema,
 )
 from app.workflow.supervision import overdue_cases
-from app.workflow.transitions import describe, staff_roles_for
 
 blp = Blueprint(
     "workflow",
@@ -38,7 +39,8 @@ blp = Blueprint(
         "tiers, resolve, call back, close, archive; supervision of overdue cases. Every step "
         "goes through one table of allowed transitions; any other (state, action) pair is "
         "refused with 409 naming both. Send the report's `version` to be told (409) when "
-        "someone changed the case since you loaded it.\n\n" + describe()
+        "someone changed the case since you loaded it. Every step answers with the report as "
+        "`GET /reports/<id>` shows it (timeline, photos, parties).\n\n" + describe()
     ),
 )
 deadlines_blp = Blueprint(
@@ -59,11 +61,10 @@ def step_doc(*actions: str, roles: tuple[str, ...] | None = None):
     return blp.doc(description=f"Roles: {', '.join(roles)}.\n\n{describe(*actions)}")
 
 
-def _case(report_id: int) -> Report:
-    return handling.case_for(current_user(), report_id)
-
-
-def _done(report: Report) -> Report:
+def _step(report_id: int, action: str, args: dict) -> Report:
+    """Apply `action` to the caller's case with the request's input, and commit."""
+    user = current_user()
+    report = apply(handling.case_for(user, report_id), action, user, args)
     db.session.commit()
     return report
 
@@ -72,150 +73,113 @@ def _done(report: Report) -> Report:
 @step_doc("accept")
 @blp.staff(*staff_roles_for("accept"))
 @blp.arguments(AcceptSchema, required=False)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def accept(args, report_id: int):
     """签收: the unit accepts the case."""
-    report = _case(report_id)
-    handling.accept(report, current_user(), args.get("note"), args.get("version"))
-    return _done(report)
+    return _step(report_id, "accept", args)
 
 
 @blp.post("/reports/<int:report_id>/return")
 @step_doc("return")
 @blp.staff(*staff_roles_for("return"))
 @blp.arguments(ReasonSchema)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def return_case(args, report_id: int):
     """退单: not this unit's case — back to the cleaner's queue, within the return window."""
-    report = _case(report_id)
-    handling.return_to_queue(report, current_user(), args["reason"], args["version"])
-    return _done(report)
+    return _step(report_id, "return", args)
 
 
 @blp.post("/reports/<int:report_id>/progress")
 @step_doc("progress")
 @blp.staff(*staff_roles_for("progress"))
-@blp.arguments(ProgressForm, location="form", content_type="multipart/form-data")
-@blp.response(200, ReportSchema)
+@blp.arguments(ProgressForm, location="json_or_form")
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def progress(args, report_id: int):
-    """A progress note with photos (multipart: `note`, `photos`, `version`)."""
-    report = _case(report_id)
-    uploads = [
-        handling.Upload(file.read(), file.filename or "")
-        for file in request.files.getlist("photos")
-    ]
-    handling.record_progress(report, current_user(), args["note"], uploads, args["version"])
-    return _done(report)
+    """A progress note, photos, or both: JSON `{"note": …, "version": …}`, or multipart with
+    `note`, `photos` and `version`."""
+    photos = [Upload(file.read(), file.filename or "") for file in request.files.getlist("photos")]
+    return _step(report_id, "progress", {**args, "photos": photos})
 
 
 @blp.post("/reports/<int:report_id>/escalate")
 @step_doc("escalate")
 @blp.staff(*staff_roles_for("escalate"))
 @blp.arguments(ReasonSchema)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def escalate(args, report_id: int):
     """Escalate to the next tier (community → subdistrict → district), with a reason."""
-    report = _case(report_id)
-    escalate_case(report, current_user(), args["reason"], expected_version=args["version"])
-    return _done(report)
+    return _step(report_id, "escalate", args)
 
 
 @blp.post("/reports/<int:report_id>/resolve")
 @step_doc("resolve")
 @blp.staff(*staff_roles_for("resolve"))
 @blp.arguments(ResolveSchema)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def resolve(args, report_id: int):
     """报结: report the outcome and a note."""
-    report = _case(report_id)
-    handling.resolve(report, current_user(), args["outcome"], args["note"], args["version"])
-    return _done(report)
+    return _step(report_id, "resolve", args)
 
 
 @blp.post("/reports/<int:report_id>/follow-up")
 @step_doc("follow_up")
 @blp.staff(*staff_roles_for("follow_up"))
 @blp.arguments(FollowUpSchema)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def follow_up(args, report_id: int):
     """回访: the call-back result; dissatisfied reopens the case (返工)."""
-    report = _case(report_id)
-    followup.record_follow_up(
-        report,
-        args["satisfaction"],
-        args["method"],
-        args["note"],
-        current_user(),
-        args["version"],
-    )
-    return _done(report)
+    return _step(report_id, "follow_up", args)
 
 
 @blp.post("/reports/<int:report_id>/supervise")
 @step_doc("supervise")
 @blp.staff(*staff_roles_for("supervise"))
 @blp.arguments(NoteSchema)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def supervise(args, report_id: int):
     """督办: a supervision note the unit sees on the case's timeline."""
-    report = _case(report_id)
-    handling.supervise(report, current_user(), args["note"], args["version"])
-    return _done(report)
+    return _step(report_id, "supervise", args)
 
 
 @blp.post("/reports/<int:report_id>/close")
 @step_doc("close", "close_without_follow_up")
 @blp.staff(*staff_roles_for("close"))
 @blp.arguments(CloseSchema, required=False)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def close(args, report_id: int):
     """结案 after the call-back (`without_follow_up`: supervisor, no reporter contact)."""
-    report = _case(report_id)
-    followup.close(
-        report,
-        current_user(),
-        without_follow_up=args.get("without_follow_up", False),
-        reason=args.get("reason"),
-        expected_version=args.get("version"),
-    )
-    return _done(report)
+    action = "close_without_follow_up" if args.get("without_follow_up") else "close"
+    return _step(report_id, action, args)
 
 
 @blp.post("/reports/<int:report_id>/archive")
 @step_doc("archive")
 @blp.staff(*staff_roles_for("archive"))
 @blp.arguments(StepSchema, required=False)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def archive_case(args, report_id: int):
     """归档: the case becomes read-only."""
-    report = _case(report_id)
-    archive.archive(report, current_user(), args.get("version"))
-    return _done(report)
-
-
-REOPEN_ROLES = ("cleaner", "supervisor")
+    return _step(report_id, "archive", args)
 
 
 @blp.post("/reports/<int:report_id>/reopen")
-@step_doc("reopen", roles=REOPEN_ROLES)
-@blp.staff(*REOPEN_ROLES)
+@step_doc("reopen")
+@blp.staff(*staff_roles_for("reopen"))
 @blp.arguments(ReasonSchema)
-@blp.response(200, ReportSchema)
+@blp.response(200, ReportDetailSchema)
 @retry_safe_step
 def reopen(args, report_id: int):
     """返工: reopen a resolved or closed case to its unit, with a reason."""
-    report = _case(report_id)
-    followup.reopen(report, current_user(), args["reason"], expected_version=args["version"])
-    return _done(report)
+    return _step(report_id, "reopen", args)
 
 
 @blp.get("/supervision/overdue")

@@ -4,8 +4,8 @@ import marshmallow as ma
 
 from app.core.pagination import CursorArgs
 from app.core.schemas import Schema, ShanghaiDateTime
+from app.lifecycle.ending import METHODS
 from app.reports.models import OUTCOMES, RISK_LEVELS, SATISFACTIONS
-from app.workflow.followup import METHODS
 from app.workflow.models import DAY_KINDS, TIME_UNITS
 
 NOTE = ma.validate.Length(min=1, max=2000)

@@ -8,9 +8,9 @@ from app.accounts.models import User
 from app.core.errors import Invalid
 from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
-from app.reports.access import visible_clause
+from app.lifecycle.policy import visible_clause
+from app.lifecycle.states import overdue_clause
 from app.reports.models import Report
-from app.workflow.transitions import OPEN_STATES
 
 card_rank = case((Report.card == "red", 0), else_=1)
 # The deadline the card is about: accepting while dispatched, resolving after that.
@@ -19,6 +19,8 @@ card_deadline = func.coalesce(
     Report.due_at,
     Report.created_at,
 )
+# Red first, then the deadline that passed longest ago; the dashboard's list uses it too.
+OVERDUE_ORDER = (card_rank, card_deadline, Report.id)
 
 
 def _after(cursor: str):
@@ -45,17 +47,13 @@ def overdue_cases(
 ) -> tuple[list[Report], str | None]:
     """Yellow- and red-carded open cases in the caller's scope: red first, oldest deadline first."""
     query = select(Report, card_rank, card_deadline).where(
-        visible_clause(user),
-        Report.status.in_(OPEN_STATES),
-        Report.card.in_((card,) if card else ("yellow", "red")),
+        visible_clause(user), overdue_clause(card)
     )
     if unit_code:
         query = query.where(Report.unit_code == unit_code)
     if cursor:
         query = query.where(_after(cursor))
-    rows = db.session.execute(
-        query.order_by(card_rank, card_deadline, Report.id).limit(limit + 1)
-    ).all()
+    rows = db.session.execute(query.order_by(*OVERDUE_ORDER).limit(limit + 1)).all()
     next_cursor = None
     if len(rows) > limit:
         report, rank, deadline = rows[limit - 1]

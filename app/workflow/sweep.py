@@ -17,10 +17,10 @@ from sqlalchemy import and_, or_, select, update
 from app.core.clock import now
 from app.core.errors import Conflict
 from app.extensions import db
+from app.lifecycle.engine import SYSTEM, apply
+from app.lifecycle.states import OPEN
 from app.reports.models import Report
 from app.workflow.cards import card_event, card_for
-from app.workflow.escalation import escalate
-from app.workflow.transitions import OPEN_STATES, SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _card_candidates(at: datetime):
     return db.session.execute(
         select(Report.id, Report.status, Report.card, *_deadline_columns())
         .where(
-            Report.status.in_(OPEN_STATES),
+            Report.status.in_(OPEN),
             or_(
                 Report.card != "none",
                 Report.yellow_at <= at,
@@ -90,7 +90,7 @@ def escalate_red(at: datetime, result: SweepResult) -> None:
     """Red for longer than ESCALATE_RED_AFTER_HOURS: up one tier (the district tier is the top)."""
     grace = timedelta(hours=float(current_app.config["ESCALATE_RED_AFTER_HOURS"]))
     due = and_(
-        Report.status.in_(OPEN_STATES),
+        Report.status.in_(OPEN),
         Report.card == "red",
         Report.card_changed_at <= at - grace,
         or_(Report.tier.is_(None), Report.tier != "district"),
@@ -106,13 +106,8 @@ def escalate_red(at: datetime, result: SweepResult) -> None:
             continue
         hours = f"{grace.total_seconds() / 3600:g}"
         try:
-            escalate(
-                report,
-                None,
-                f"红牌超过{hours}小时未处理，自动升级到上一级",
-                as_role=SYSTEM,
-                cause="red_card",
-            )
+            reason = f"红牌超过{hours}小时未处理，自动升级到上一级"
+            apply(report, "escalate", SYSTEM, {"reason": reason, "cause": "red_card"})
         except Conflict as error:
             log.warning("report %s not escalated: %s", report_id, error.message)
             result.not_escalated[report_id] = error.message

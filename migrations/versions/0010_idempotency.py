@@ -4,7 +4,7 @@ The old table kept whole response bodies (phones, tracking keys). Its rows becom
 the report each one made; the bodies are dropped.
 
 Revision ID: 0010_idempotency
-Revises: 0008
+Revises: 0013_triage_quality
 Create Date: 2026-11-30 21:20:00
 
 """
@@ -18,7 +18,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0010_idempotency'
-down_revision = '0008'
+down_revision = '0013_triage_quality'
 branch_labels = None
 depends_on = None
 

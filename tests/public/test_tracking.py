@@ -6,8 +6,8 @@ import pytest
 
 from app.core.clock import now
 from app.extensions import db
+from app.lifecycle.engine import take_step
 from app.reports.models import Report
-from app.workflow.service import take_step
 
 API = "/api/v1/track"
 

@@ -153,6 +153,10 @@ def test_phones_are_masked_for_responders_only(client, worker_headers, make_user
     responder = auth(make_user("responder", ["S1"], unit="unit-S1"))
     cleaner = auth(make_user("cleaner", ["D"]))
     url = f"{REPORTS}/{created['id']}"
+    # A unit reads the case once it is dispatched to it (issue #12), not while it is queued.
+    assert client.get(url, headers=responder).status_code == 403
+    decision = {"action": "dispatch", "category_code": "neighbour.noise", "risk_level": "low"}
+    assert client.post(f"{url}/triage", json=decision, headers=cleaner).status_code == 200
 
     seen = client.get(url, headers=responder).json
     assert seen["reporter_phone"] == "138****5678"

@@ -63,9 +63,12 @@ def test_deeper_levels_count_by_area_path(client, cases, admin_headers):
 def test_period_and_scope(client, cases, make_user, auth):
     s2 = auth(make_user("supervisor", ["S2"]))
     body = hotspots(client, s2)
-    # Their own sub-district only; F (outside every area) is counted in the total, not mapped.
+    # Their own sub-district only; F (outside every area) is the district desk's (issue #12).
     assert {f["id"]: f["properties"]["count"] for f in body["features"]} == {"S2": 1}
-    assert (body["total"], body["outside_areas"]) == (2, 1)
+    assert (body["total"], body["outside_areas"]) == (1, 0)
+    district_wide = hotspots(client, auth(make_user("supervisor", ["D"])))
+    everything = hotspots(client, auth(make_user("admin")))
+    assert (district_wide["total"], district_wide["outside_areas"]) == (everything["total"], 1)
     # An area above theirs is shown, with only what they may see counted in it.
     district = hotspots(client, s2, level="district")
     assert {f["id"]: f["properties"]["count"] for f in district["features"]} == {"D": 1}

@@ -134,8 +134,10 @@ def test_period_and_area_filters(client, cases, admin_headers):
 
 def test_scope_limits_what_a_supervisor_counts(client, cases, make_user, auth):
     s1 = auth(make_user("supervisor", ["S1"]))
-    # S1's four, and F: the centre's desk sees cases that fell outside every area.
-    assert client.get(URL, headers=s1).json["total"] == 5
+    # S1's four; F (outside every area) is for the district's desk only (issue #12).
+    assert client.get(URL, headers=s1).json["total"] == 4
+    district = auth(make_user("supervisor", ["D"]))
+    assert client.get(URL, headers=district).json["total"] == 6
     assert client.get(URL, query_string={"area_code": "D"}, headers=s1).json["total"] == 4
     outside = client.get(URL, query_string={"area_code": "S2"}, headers=s1)
     assert outside.status_code == 403

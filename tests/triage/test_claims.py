@@ -168,9 +168,16 @@ def test_a_cleaner_sees_only_the_queue_of_their_areas(file_report, make_user, cl
         i["report"]["id"]
         for i in client.get("/api/v1/queue", headers=auth(s2_cleaner)).json["items"]
     }
-    assert listed == {in_s2.id, outside.id} and in_s1.id not in listed
+    # Reports outside every area go to the district's desk, not to a sub-district's (issue #12).
+    assert listed == {in_s2.id} and in_s1.id not in listed
     claimed = client.post("/api/v1/queue/claim", json={"limit": 10}, headers=auth(s2_cleaner))
-    assert {i["report"]["id"] for i in claimed.json["items"]} == {in_s2.id, outside.id}
+    assert {i["report"]["id"] for i in claimed.json["items"]} == {in_s2.id}
+    district_cleaner = make_user("cleaner", ["D"])
+    listed = {
+        i["report"]["id"]
+        for i in client.get("/api/v1/queue", headers=auth(district_cleaner)).json["items"]
+    }
+    assert outside.id in listed
 
 
 def test_queue_pages_cover_everything_once_in_order(file_report, cleaner, client, auth):

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.lifecycle.signals import step_taken
 from app.reports.models import Report, ReportEvent
 from app.units.service import create_unit
-from app.workflow.hooks import AFTER_DISPATCH
 from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
 
 DISPATCH = {"action": "dispatch", "category_code": "neighbour.noise", "risk_level": "medium"}
@@ -42,11 +42,12 @@ def test_dispatch_takes_the_suggested_routing_and_runs_the_dispatch_hooks(
 ):
     report = file_report("楼上装修噪音太大")
     seen = []
-    AFTER_DISPATCH.append(lambda r: seen.append((r.id, r.status, r.unit_code, r.tier)))
-    try:
+
+    def receiver(r, action, event):
+        seen.append((r.id, r.status, r.unit_code, r.tier))
+
+    with step_taken.connected_to(receiver):
         response = triage(report.id, DISPATCH)
-    finally:
-        AFTER_DISPATCH.pop()
     assert response.status_code == 200, response.json
     body = response.json
     assert (body["status"], body["unit_code"], body["tier"], body["risk_level"]) == (

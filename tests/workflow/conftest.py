@@ -11,6 +11,9 @@ from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.units.service import create_unit
 from app.workflow.seed import seed_workflow
+from tests.helpers.db import (
+    reload,  # noqa: F401  (tests written before tests.helpers import it here)
+)
 from tests.helpers.geometry import INSIDE_G1
 
 

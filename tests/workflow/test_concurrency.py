@@ -7,8 +7,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
+from app.lifecycle.engine import take_step
 from app.reports.models import Report, ReportEvent
-from app.workflow.service import take_step
 from tests.helpers.db import reload
 
 

@@ -7,22 +7,23 @@ import pytest
 
 from app.core.clock import SHANGHAI, frozen_at
 from app.extensions import db
+from app.lifecycle.signals import event_recorded, report_created
 from app.workflow.deadlines import limits_for
-from app.workflow.hooks import AFTER_DISPATCH
 from app.workflow.policies import create_policy
 from tests.helpers.db import reload
 
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 
 
-def test_the_hook_is_registered_once(app):
+def test_the_reactions_are_connected_once(app):
     from app import create_app
 
     other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True})
     with other.app_context():
         db.engine.dispose()
-    names = [hook.__name__ for hook in AFTER_DISPATCH]
-    assert names.count("start_deadlines_at_dispatch") == 1
+    names = [r().__name__ for r in report_created.receivers.values()]
+    names += [r().__name__ for r in event_recorded.receivers.values()]
+    assert sorted(names) == ["note_event", "on_report_created"]
 
 
 @pytest.mark.parametrize(

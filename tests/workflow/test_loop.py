@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from app.core.clock import SHANGHAI, frozen_at
 from app.extensions import db
+from app.lifecycle.engine import REPORTER, apply
 from app.photos.models import Photo
 from app.photos.service import attach_photo
 from app.reports.models import Report, ReportEvent
 from app.workflow.archive import anonymise_archived
-from app.workflow.followup import record_follow_up
 from tests.helpers.db import reload
 
 # A Tuesday morning with no holiday near: deadlines below are plain arithmetic.
@@ -302,12 +302,13 @@ def test_reopen_limit_sends_the_case_to_the_district(app, dispatched, staff, act
 
 
 def test_reporter_feedback_reopens_through_the_service(dispatched, staff, act):
-    """The tracking page (issue #3) calls record_follow_up with no actor."""
+    """The tracking page (issue #3) applies follow_up as the reporter."""
     report = dispatched()
     act(staff.community, report, "accept")
     act(staff.community, report, "resolve", json={"outcome": "agreement", "note": "已协商"})
     report = reload(report)
-    record_follow_up(report, "dissatisfied", "online", "还是很吵")
+    data = {"satisfaction": "dissatisfied", "method": "online", "note": "还是很吵"}
+    apply(report, "follow_up", REPORTER, data)
     db.session.commit()
     report = reload(report)
     assert (report.status, report.reopen_count, report.satisfaction) == ("in_progress", 1, None)

@@ -6,10 +6,10 @@ import pytest
 
 from app.core.errors import Forbidden, InvalidTransition
 from app.extensions import db
+from app.lifecycle.engine import take_step
+from app.lifecycle.table import ACTIONS, TRANSITIONS, describe
 from app.reports.intake import NewReport, create_report
 from app.reports.models import STATUSES, Report
-from app.workflow.service import take_step
-from app.workflow.transitions import ACTIONS, TRANSITIONS, describe
 
 NOT_ALLOWED = [p for p in itertools.product(STATUSES, ACTIONS) if p not in TRANSITIONS]
 
