@@ -73,7 +73,7 @@ def _app_imports(path: Path) -> set[str]:
 def test_a_migration_owns_its_data_and_is_named_for_what_it_does(path):
     """Seed rows are written out in the migration: editing a live seed never rewrites history."""
     assert _app_imports(path) <= ALLOWED_APP_IMPORTS
-    revision = re.search(r"^revision = '([^']+)'", path.read_text(), re.M).group(1)
+    revision = re.search(r"^revision = ['\"]([^'\"]+)", path.read_text(), re.M).group(1)
     assert path.name.startswith(revision) and re.fullmatch(r"\d{4}_[a-z0-9_]+\.py", path.name)
 
 
