@@ -68,6 +68,7 @@ def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.backups import cli as backup_commands  # noqa: F401  (flask db backup | restore)
+    from app.core.idempotency import idempotency_cli
     from app.demo.cli import demo_cli
     from app.open311.cli import open311_cli
     from app.qr_sites.cli import qr_sites_cli
@@ -78,6 +79,7 @@ def _cli_groups():
     return (
         users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli, outbox_cli,
         open311_cli,
+        idempotency_cli,
     )  # fmt: skip
 
 

@@ -45,6 +45,8 @@ class Config:
     # Production refuses memory:// (each worker would count alone, multiplying every limit,
     # sign-in throttling included) unless this says the service runs as one process.
     RATELIMIT_SINGLE_PROCESS = False
+    # How long a retried write (same Idempotency-Key) is recognised; `flask idempotency purge`.
+    IDEMPOTENCY_WINDOW_HOURS = 48
     RATE_LIMIT_REPORTS_PER_ADDRESS = "10 per minute;200 per day"
     RATE_LIMIT_REPORTS_PER_CODE = "30 per hour"
     RATE_LIMIT_PAGES_PER_ADDRESS = "60 per minute"

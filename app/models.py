@@ -4,7 +4,7 @@ from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
-from app.core.idempotency import IdempotencyKey
+from app.core.idempotency import IdempotencyRecord
 from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
@@ -21,7 +21,7 @@ __all__ = [
     "Category",
     "ConsoleSeen",
     "DeadlinePolicy",
-    "IdempotencyKey",
+    "IdempotencyRecord",
     "Open311Key",
     "Open311Request",
     "OutboxEvent",

@@ -202,7 +202,7 @@ def scan_submit(code: str):
     except Dropped:
         return _message("已收到", "感谢您的反映。", 200)
     except SubmissionRejected as error:
-        chinese = error.errors["message_zh"]
+        chinese = error.errors["fields_zh"]
         client_uuid = None if "client_uuid" in chinese else submission.client_uuid
         return _form(site, request.form.to_dict(), chinese, client_uuid, error.status_code)
     return redirect(
@@ -287,9 +287,7 @@ def _report_or_none(tracking_no: str, key: str) -> Report | None:
 
 
 def _not_found() -> tuple[str, int]:
-    return _message(
-        "没有找到这条反映", "请核对查询号和查询码（注意区分大小写）。", 404, lookup=True
-    )
+    return _message("没有找到这条反映", "请核对查询号和查询码。", 404, lookup=True)
 
 
 def _track(report: Report, key: str, status: int = 200, errors=None, values=None, note=None):
@@ -327,7 +325,7 @@ def _reporter_action(tracking_no: str, act, done: str) -> Response | tuple[str, 
     except Invalid as error:
         db.session.rollback()
         report = find_by_tracking(tracking_no, key)
-        chinese = (error.errors or {}).get("message_zh", {})
+        chinese = (error.errors or {}).get("fields_zh", {})
         return _track(report, key, 422, errors=chinese, values=request.form.to_dict())
     except ReporterConflict as error:
         db.session.rollback()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app.core.idempotency import IdempotencyKey
+from app.core.idempotency import IdempotencyRecord
 from app.extensions import db
 from app.photos.models import Photo
 from app.reports.models import Report, ReportEvent, ReportParty
@@ -75,5 +75,6 @@ def erase_personal_data(report: Report) -> list[str]:
 
 
 def forget_kept_answers(before: datetime) -> None:
-    """Kept answers of retry-safe writes older than the cut-off: no retry comes a year late."""
-    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= before))
+    """Retry records older than the cut-off: no retry comes a year late (they hold no personal
+    data, only what was made; `flask idempotency purge` clears them sooner)."""
+    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= before))

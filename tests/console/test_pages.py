@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.reports.models import Report
 from tests.console.conftest import post, sign_in
-from tests.forms import with_csrf
+from tests.helpers.forms import with_csrf
 from tests.public.helpers import photo
 
 

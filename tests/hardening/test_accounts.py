@@ -9,7 +9,7 @@ from app.accounts.models import AuthToken
 from app.config import check_production_safety
 from app.extensions import db
 from tests.conftest import TEST_PASSWORD
-from tests.forms import with_csrf
+from tests.helpers.forms import with_csrf
 
 TOKEN = "/api/v1/auth/token"
 

@@ -5,7 +5,7 @@ import io
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from tests.forms import with_csrf
+from tests.helpers.forms import with_csrf
 
 
 class Endless(io.RawIOBase):

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.triage.models import TriageRule
-from tests.forms import with_csrf
+from tests.helpers.forms import with_csrf
 
 REPORTS = "/api/v1/public/reports"
 

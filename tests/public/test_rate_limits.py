@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.forms import with_csrf
-from tests.public.helpers import counts
+from tests.helpers.forms import with_csrf
+from tests.helpers.public import counts
 
 URL = "/api/v1/public/reports"
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.qr_sites.models import QrSite
 from app.reports.models import Report
-from tests.forms import with_csrf
-from tests.public.helpers import counts, photo, upload
+from tests.helpers.forms import with_csrf
+from tests.helpers.public import counts, photo, upload
 
 PAGE_BUDGET = 30 * 1024
 

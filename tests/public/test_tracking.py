@@ -8,7 +8,7 @@ from app.core.clock import now
 from app.extensions import db
 from app.lifecycle.engine import take_step
 from app.reports.models import Report
-from tests.forms import with_csrf
+from tests.helpers.forms import with_csrf
 
 API = "/api/v1/track"
 
