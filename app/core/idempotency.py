@@ -15,6 +15,7 @@ Callers: staff filing and the offline sync (app.reports.filing), staff photo upl
 the `idempotent` decorator.
 """
 
+import copy
 import functools
 import hashlib
 import hmac
@@ -45,6 +46,16 @@ REPLAYED = "Idempotent-Replayed"
 # Printable ASCII without spaces: UUIDs, ULIDs and the like all fit.
 KEY_PATTERN = r"^[\x21-\x7e]{1,100}$"
 PUBLIC = "public"
+# The request header as the OpenAPI document shows it on every retry-safe write.
+KEY_PARAMETER_DOC = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Any unique string (a UUID is best), sent again with a retry: the write is "
+    "done once and a retry gets the same answer with `Idempotent-Replayed: true`; the same key "
+    "with another request is a 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+}
 REPLAYED_HEADER_DOC = {
     REPLAYED: {
         "description": "true when this is the answer to an earlier request with the same key, "
@@ -278,6 +289,12 @@ def idempotent(
                 db.session.rollback()
                 raise
 
+        # The header in the document of every view that takes it (flask-smorest reads _apidoc;
+        # these views take their input as a body, so the operation has no other parameters).
+        apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+        manual = apidoc.setdefault("manual_doc", {})
+        manual["parameters"] = [*manual.get("parameters", []), KEY_PARAMETER_DOC]
+        wrapper._apidoc = apidoc
         return wrapper
 
     return decorate

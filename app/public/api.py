@@ -135,7 +135,7 @@ def _case_again(args, tracking_no: str) -> dict:
 @track_blp.get("/<tracking_no>")
 @limits.pages_per_address
 @track_blp.arguments(TrackArgs, location="query")
-@track_blp.response(200, PublicCaseSchema)
+@track_blp.response(200, PublicCaseSchema, headers=REPLAYED_HEADER_DOC)
 @_errors(track_blp, 404)
 def track(args, tracking_no: str):
     """The case's status in plain words and its public timeline (wrong key: 404)."""
@@ -146,7 +146,7 @@ def track(args, tracking_no: str):
 @body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 @track_blp.arguments(FeedbackSchema)
-@track_blp.response(200, PublicCaseSchema)
+@track_blp.response(200, PublicCaseSchema, headers=REPLAYED_HEADER_DOC)
 @_errors(track_blp, 404, 409)
 @retry_safe_reporter_action(_case_again)
 def feedback(args, tracking_no: str):
@@ -161,7 +161,7 @@ def feedback(args, tracking_no: str):
 @body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 @track_blp.arguments(InfoSchema)
-@track_blp.response(200, PublicCaseSchema)
+@track_blp.response(200, PublicCaseSchema, headers=REPLAYED_HEADER_DOC)
 @_errors(track_blp, 404, 409)
 @retry_safe_reporter_action(_case_again)
 def add_info(args, tracking_no: str):

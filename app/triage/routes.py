@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.core.auth import current_user
 from app.core.errors import Conflict, Invalid
+from app.core.idempotency import REPLAYED_HEADER_DOC
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
 from app.lifecycle.engine import apply
@@ -104,7 +105,7 @@ def get_timings(args):
 @triage_blp.post("/reports/<int:report_id>/triage")
 @triage_blp.staff("cleaner")
 @triage_blp.arguments(TriageSchema)
-@triage_blp.response(200, ReportDetailSchema)
+@triage_blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def post_triage(args, report_id: int):
     """Dispatch, merge, reject or ask the reporter for more; needs your claim or a free report.

@@ -3,6 +3,7 @@
 from flask import request
 
 from app.core.auth import current_user
+from app.core.idempotency import REPLAYED_HEADER_DOC
 from app.core.pagination import page_schema
 from app.extensions import Blueprint, db
 from app.lifecycle.engine import apply
@@ -73,7 +74,7 @@ def _step(report_id: int, action: str, args: dict) -> Report:
 @step_doc("accept")
 @blp.staff(*staff_roles_for("accept"))
 @blp.arguments(AcceptSchema, required=False)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def accept(args, report_id: int):
     """签收: the unit accepts the case."""
@@ -84,7 +85,7 @@ def accept(args, report_id: int):
 @step_doc("return")
 @blp.staff(*staff_roles_for("return"))
 @blp.arguments(ReasonSchema)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def return_case(args, report_id: int):
     """退单: not this unit's case — back to the cleaner's queue, within the return window."""
@@ -95,7 +96,7 @@ def return_case(args, report_id: int):
 @step_doc("progress")
 @blp.staff(*staff_roles_for("progress"))
 @blp.arguments(ProgressForm, location="json_or_form")
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def progress(args, report_id: int):
     """A progress note, photos, or both: JSON `{"note": …, "version": …}`, or multipart with
@@ -108,7 +109,7 @@ def progress(args, report_id: int):
 @step_doc("escalate")
 @blp.staff(*staff_roles_for("escalate"))
 @blp.arguments(ReasonSchema)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def escalate(args, report_id: int):
     """Escalate to the next tier (community → subdistrict → district), with a reason."""
@@ -119,7 +120,7 @@ def escalate(args, report_id: int):
 @step_doc("resolve")
 @blp.staff(*staff_roles_for("resolve"))
 @blp.arguments(ResolveSchema)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def resolve(args, report_id: int):
     """报结: report the outcome and a note."""
@@ -130,7 +131,7 @@ def resolve(args, report_id: int):
 @step_doc("follow_up")
 @blp.staff(*staff_roles_for("follow_up"))
 @blp.arguments(FollowUpSchema)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def follow_up(args, report_id: int):
     """回访: the call-back result; dissatisfied reopens the case (返工)."""
@@ -141,7 +142,7 @@ def follow_up(args, report_id: int):
 @step_doc("supervise")
 @blp.staff(*staff_roles_for("supervise"))
 @blp.arguments(NoteSchema)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def supervise(args, report_id: int):
     """督办: a supervision note the unit sees on the case's timeline."""
@@ -152,7 +153,7 @@ def supervise(args, report_id: int):
 @step_doc("close", "close_without_follow_up")
 @blp.staff(*staff_roles_for("close"))
 @blp.arguments(CloseSchema, required=False)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def close(args, report_id: int):
     """结案 after the call-back (`without_follow_up`: supervisor, no reporter contact)."""
@@ -164,7 +165,7 @@ def close(args, report_id: int):
 @step_doc("archive")
 @blp.staff(*staff_roles_for("archive"))
 @blp.arguments(StepSchema, required=False)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def archive_case(args, report_id: int):
     """归档: the case becomes read-only."""
@@ -175,7 +176,7 @@ def archive_case(args, report_id: int):
 @step_doc("reopen")
 @blp.staff(*staff_roles_for("reopen"))
 @blp.arguments(ReasonSchema)
-@blp.response(200, ReportDetailSchema)
+@blp.response(200, ReportDetailSchema, headers=REPLAYED_HEADER_DOC)
 @retry_safe_step
 def reopen(args, report_id: int):
     """返工: reopen a resolved or closed case to its unit, with a reason."""
