@@ -135,7 +135,7 @@ def _case_again(args, tracking_no: str) -> dict:
 @track_blp.get("/<tracking_no>")
 @limits.pages_per_address
 @track_blp.arguments(TrackArgs, location="query")
-@track_blp.response(200, PublicCaseSchema, headers=REPLAYED_HEADER_DOC)
+@track_blp.response(200, PublicCaseSchema)
 @_errors(track_blp, 404)
 def track(args, tracking_no: str):
     """The case's status in plain words and its public timeline (wrong key: 404)."""
