@@ -73,6 +73,12 @@ def world(database_url):
         server.shutdown()
         thread.join()
         db.session.remove()
+        # Leave the shared database as every other test expects it: seeded, otherwise empty.
+        _empty_tables()
+        seed_categories()
+        seed_rules()
+        db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
