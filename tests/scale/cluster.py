@@ -236,6 +236,8 @@ class Cluster:
             "PRESORT_AT_INTAKE": "false",
             "PHOTO_STORAGE_DIR": str(self.workdir / host / "photos"),
             "PUBLIC_BASE_URL": "http://jiefen.example",
+            # The webhook receiver runs on the client host, a private address: allowed by name.
+            "WEBHOOK_ALLOWED_NETWORKS": f"{self.address('client')}/32",
             "LOG_LEVEL": "WARNING",
             "PASSWORD_HASH_TIME_COST": "1",
             "PASSWORD_HASH_MEMORY_KIB": "8192",
