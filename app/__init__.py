@@ -40,10 +40,12 @@ def _blueprints():
     from app.webhooks.routes import blp as webhooks
     from app.workflow.routes import blp as workflow
     from app.workflow.routes import deadlines_blp as deadlines
+    from app.mediation.routes import blp as mediation
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks,
+        queue, triage, triage_rules, workflow, mediation, deadlines, stats, exports,
+        webhooks,
     )  # fmt: skip
 
 

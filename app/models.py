@@ -4,6 +4,7 @@ from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
 from app.core.idempotency import IdempotencyKey
+from app.mediation.models import MediationPolicy, MediationSession
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
@@ -19,6 +20,8 @@ __all__ = [
     "Category",
     "DeadlinePolicy",
     "IdempotencyKey",
+    "MediationPolicy",
+    "MediationSession",
     "OutboxEvent",
     "Photo",
     "QrSite",

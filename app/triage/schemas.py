@@ -120,6 +120,15 @@ class TriageSchema(Schema):
             "description": "dispatch: this unit; required when the report is outside coverage"
         },
     )
+    co_unit_codes = ma.fields.List(
+        ma.fields.String(),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "dispatch: joint handling (联调联处) — co-units (协办) beside the lead "
+            "`unit_code`; each accepts and reports its part, due with the case"
+        },
+    )
     duplicate_of = ma.fields.Integer(
         load_default=None, allow_none=True, metadata={"description": "merge: the surviving report"}
     )
