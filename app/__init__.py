@@ -29,6 +29,7 @@ def _blueprints():
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.exports.routes import blp as exports
+    from app.mediation.routes import blp as mediation
     from app.public.api import public_blp, track_blp
     from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
@@ -40,7 +41,6 @@ def _blueprints():
     from app.webhooks.routes import blp as webhooks
     from app.workflow.routes import blp as workflow
     from app.workflow.routes import deadlines_blp as deadlines
-    from app.mediation.routes import blp as mediation
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,

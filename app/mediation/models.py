@@ -40,6 +40,8 @@ class MediationSession(Base):
     proposal: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str] = mapped_column(String(16))
     terms: Mapped[str | None] = mapped_column(Text)
+    # 履行方式、时限: how and by when the terms are carried out (for the agreement).
+    performance: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     next_step: Mapped[str | None] = mapped_column(Text)
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

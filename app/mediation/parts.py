@@ -115,7 +115,9 @@ def acknowledge(step: Step) -> None:
     if part.state != "open":
         raise Conflict(f"part {part.id} is {part.state}", {"json": {"action": [part.state]}})
     part.state, part.accepted_at = "accepted", now()
-    step.move(step.text("note"), {"part_id": part.id, "kind": part.kind, "unit_code": part.unit_code})
+    step.move(
+        step.text("note"), {"part_id": part.id, "kind": part.kind, "unit_code": part.unit_code}
+    )
 
 
 def report_part(step: Step) -> None:
@@ -153,7 +155,9 @@ def holds_a_part(actor: ActorLike, role: str, report: Report) -> bool:
     """Scope of acknowledge and report_part: a responder of a unit with a part of the case."""
     if isinstance(actor, Actor) or role != "responder":
         return in_scope(actor, role, report)
-    return bool(actor.unit_code) and any(p.unit_code == actor.unit_code for p in parts_of(report.id))
+    return bool(actor.unit_code) and any(
+        p.unit_code == actor.unit_code for p in parts_of(report.id)
+    )
 
 
 def lead_or_co_unit(actor: ActorLike, role: str, report: Report) -> bool:
@@ -188,10 +192,18 @@ def update_part_cards(at: datetime) -> dict[int, tuple[str, str]]:
     """Yellow at the warning, red at the deadline, for parts not yet reported or released."""
     changed: dict[int, tuple[str, str]] = {}
     parts = db.session.scalars(
-        select(CasePart).where(CasePart.state.in_(("open", "accepted")), CasePart.due_at.is_not(None))
+        select(CasePart).where(
+            CasePart.state.in_(("open", "accepted")), CasePart.due_at.is_not(None)
+        )
     ).all()
     for part in parts:
-        to = "red" if part.due_at <= at else "yellow" if part.yellow_at and part.yellow_at <= at else "none"
+        to = (
+            "red"
+            if part.due_at <= at
+            else "yellow"
+            if part.yellow_at and part.yellow_at <= at
+            else "none"
+        )
         if to == part.card:
             continue
         written = db.session.execute(

@@ -41,15 +41,22 @@ def replace_policies(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             check_limits(item)
         except Invalid as error:
-            raise Invalid(f"item {index}: {error.message}", {"json": {str(index): (error.errors or {}).get("json")}})
+            raise Invalid(
+                f"item {index}: {error.message}",
+                {"json": {str(index): (error.errors or {}).get("json")}},
+            ) from None
         code = item.get("category_code") or None
         if code and db.session.get(Category, code) is None:
-            raise Invalid(f"item {index}: unknown category {code}",
-                          {"json": {str(index): {"category_code": [f"unknown category {code}"]}}})
+            raise Invalid(
+                f"item {index}: unknown category {code}",
+                {"json": {str(index): {"category_code": [f"unknown category {code}"]}}},
+            )
         key = (item["tier"], code)
         if key in seen:
-            raise Invalid(f"item {index}: {item['tier']} / {code or 'every category'} twice",
-                          {"json": {str(index): {"tier": ["this tier and category twice"]}}})
+            raise Invalid(
+                f"item {index}: {item['tier']} / {code or 'every category'} twice",
+                {"json": {str(index): {"tier": ["this tier and category twice"]}}},
+            )
         seen.add(key)
     db.session.execute(delete(MediationPolicy))
     for item in items:

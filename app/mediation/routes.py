@@ -1,29 +1,29 @@
 """Mediation over HTTP: sessions on a case, and the attempt rule admins keep."""
 
+from flask import Response
 from sqlalchemy import select
 
 from app.core.auth import current_user
+from app.core.errors import NotFound
+from app.core.lookup import get_or_404
 from app.extensions import Blueprint, db
 from app.lifecycle.engine import apply
 from app.lifecycle.policy import report_for
 from app.lifecycle.table import describe, staff_roles_for
-from app.mediation import policies
-from app.mediation.models import MediationSession
-from app.mediation.rule import attempt_status
-from app.core.errors import NotFound
-from app.core.lookup import get_or_404
-from app.mediation.models import CasePart
+from app.mediation import documents, policies
+from app.mediation.models import CasePart, MediationSession
 from app.mediation.parts import parts_of
+from app.mediation.rule import attempt_status
 from app.mediation.schemas import (
     MediationPolicySchema,
     PartNoteSchema,
     PartReasonSchema,
     PartReportSchema,
     PartSchema,
-    SummonsInSchema,
     SessionInSchema,
     SessionListSchema,
     SessionSchema,
+    SummonsInSchema,
 )
 from app.workflow.handling import case_for
 
@@ -179,3 +179,42 @@ def report_part(args, part_id: int):
 def release_part(args, part_id: int):
     """The lead unit (or the centre) releases a co-unit or summoned unit, with a reason."""
     return _part_step(part_id, None, "release", args)
+
+
+DOCUMENT_ROLES = ("responder", "cleaner", "supervisor", "admin")
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    # Personal data: never cached by a proxy, downloaded rather than shown inline by name.
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store",
+    })  # fmt: skip
+
+
+@blp.get("/reports/<int:report_id>/documents/agreement.pdf")
+@blp.staff(*DOCUMENT_ROLES)
+@blp.response(200, content_type="application/pdf")
+def agreement_document(report_id: int):
+    """人民调解协议书 from the case's latest session with an agreement (409 without one)."""
+    user = current_user()
+    report = report_for(user, report_id)
+    return _pdf(documents.agreement_pdf(report, user), f"agreement-{report.tracking_no}.pdf")
+
+
+@blp.get("/reports/<int:report_id>/documents/minutes/<int:session_id>.pdf")
+@blp.staff(*DOCUMENT_ROLES)
+@blp.response(200, content_type="application/pdf")
+def minutes_document(report_id: int, session_id: int):
+    """调解笔录 of one session."""
+    report = report_for(current_user(), report_id)
+    return _pdf(documents.minutes_pdf(report, session_id), f"minutes-{session_id}.pdf")
+
+
+@blp.get("/reports/<int:report_id>/documents/referral.pdf")
+@blp.staff(*DOCUMENT_ROLES)
+@blp.response(200, content_type="application/pdf")
+def referral_document(report_id: int):
+    """司法确认 referral package: the case summary, its timeline and the agreement."""
+    user = current_user()
+    report = report_for(user, report_id)
+    return _pdf(documents.referral_pdf(report, user), f"referral-{report.tracking_no}.pdf")

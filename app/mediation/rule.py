@@ -23,7 +23,11 @@ from app.extensions import db
 from app.mediation.models import MediationPolicy, MediationSession
 from app.reports.models import TIERS, Report
 
-DEFAULTS: dict[str, tuple[int, int]] = {"community": (3, 7), "subdistrict": (3, 15), "district": (3, 30)}
+DEFAULTS: dict[str, tuple[int, int]] = {
+    "community": (3, 7),
+    "subdistrict": (3, 15),
+    "district": (3, 30),
+}
 
 
 @dataclass(frozen=True)

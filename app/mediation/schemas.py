@@ -27,11 +27,18 @@ class SessionInSchema(StepSchema):
     result = ma.fields.String(
         required=True,
         validate=ma.validate.OneOf(RESULTS),
-        metadata={"description": "达成协议 agreement / 部分达成 partial / 未达成 no_agreement / "
-                  "当事人未到场 absent"},
+        metadata={
+            "description": "达成协议 agreement / 部分达成 partial / 未达成 no_agreement / "
+            "当事人未到场 absent"
+        },
     )
     terms = ma.fields.String(
         load_default=None, validate=TEXT, metadata={"description": "what was agreed"}
+    )
+    performance = ma.fields.String(
+        load_default=None,
+        validate=TEXT,
+        metadata={"description": "履行方式、时限: how and by when the terms are carried out"},
     )
     note = ma.fields.String(load_default=None, validate=TEXT)
     next_step = ma.fields.String(load_default=None, validate=TEXT)
@@ -50,6 +57,7 @@ class SessionSchema(Schema):
     proposal = ma.fields.String(allow_none=True)
     result = ma.fields.String()
     terms = ma.fields.String(allow_none=True)
+    performance = ma.fields.String(allow_none=True)
     note = ma.fields.String(allow_none=True)
     next_step = ma.fields.String(allow_none=True)
     event_id = ma.fields.Integer(allow_none=True)
@@ -66,8 +74,12 @@ class AttemptSchema(Schema):
     ends_at = ShanghaiDateTime(allow_none=True)
     days_left = ma.fields.Float(allow_none=True)
     agreed = ma.fields.Boolean()
-    spent = ma.fields.Boolean(metadata={"description": "attempts or days used without agreement: "
-                                        "the case is offered for escalation"})
+    spent = ma.fields.Boolean(
+        metadata={
+            "description": "attempts or days used without agreement: "
+            "the case is offered for escalation"
+        }
+    )
     spent_at = ShanghaiDateTime(allow_none=True)
     escalate_at = ShanghaiDateTime(
         allow_none=True, metadata={"description": "when the sweep sends the case up a tier"}
@@ -80,8 +92,9 @@ class SessionListSchema(Schema):
     attempts = ma.fields.Nested(
         AttemptSchema,
         allow_none=True,
-        metadata={"description": "the attempt rule at the case's tier; null before mediation "
-                  "begins there"},
+        metadata={
+            "description": "the attempt rule at the case's tier; null before mediation begins there"
+        },
     )
 
 

@@ -54,6 +54,7 @@ def mediate(step: Step) -> None:
         proposal=step.text("proposal"),
         result=result,
         terms=terms,
+        performance=step.text("performance"),
         note=step.text("note"),
         next_step=step.text("next_step"),
         recorded_by_user_id=step.user.id if step.user else None,

@@ -45,7 +45,8 @@ def escalate_spent(at: datetime) -> tuple[list[int], dict[int, str]]:
         status = attempt_status(report, at)
         if status is None or status.escalate_at is None or status.escalate_at > at:
             continue
-        reason = f"{CAUSE_TEXT[status.cause]}（{status.sessions_used}次/{status.within_days}天），自动升级到上一级"
+        used = f"{status.sessions_used}次/{status.within_days}天"
+        reason = f"{CAUSE_TEXT[status.cause]}（{used}），自动升级到上一级"
         try:
             apply(report, "escalate", SYSTEM, {"reason": reason, "cause": "attempt_rule"})
         except Conflict as error:

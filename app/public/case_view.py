@@ -37,8 +37,17 @@ SATISFACTION_TEXT = {
 # Steps of the case itself (not of one reporter): a merged report's reporter sees these of the
 # surviving report, never its questions, answers or ratings, which belong to someone else.
 CASE_ACTIONS = frozenset(
-    {"dispatch", "accept", "progress", "mediate", "escalate", "resolve", "reopen", "close",
-     "archive"}
+    {
+        "dispatch",
+        "accept",
+        "progress",
+        "mediate",
+        "escalate",
+        "resolve",
+        "reopen",
+        "close",
+        "archive",
+    }
 )
 FIXED_SENTENCES = {
     "created": "您的反映已提交",

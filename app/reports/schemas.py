@@ -140,9 +140,11 @@ class ReportDetailSchema(ReportSchema):
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
     mediation = ma.fields.Method(
         "_mediation",
-        metadata={"description": "the attempt rule (三级调解) at the case's tier: sessions used "
-                  "and left, days left, whether the tier is spent; null before mediation begins "
-                  "there (see GET /reports/<id>/sessions)"},
+        metadata={
+            "description": "the attempt rule (三级调解) at the case's tier: sessions used "
+            "and left, days left, whether the tier is spent; null before mediation begins "
+            "there (see GET /reports/<id>/sessions)"
+        },
     )
 
     def _mediation(self, report):

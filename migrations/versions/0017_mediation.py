@@ -75,6 +75,7 @@ def upgrade():
     sa.Column('proposal', sa.Text(), nullable=True),
     sa.Column('result', sa.String(length=16), nullable=False),
     sa.Column('terms', sa.Text(), nullable=True),
+    sa.Column('performance', sa.Text(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('next_step', sa.Text(), nullable=True),
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),

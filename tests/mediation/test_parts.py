@@ -83,16 +83,22 @@ def test_the_lead_resolves_only_after_every_co_unit_reported_or_was_released(
     refused = act(lead, report, "resolve", json=result)
     assert refused.status_code == 409 and "unit-S2" in refused.json["message"]
     assert act(co, report, "resolve", json=result).status_code == 403
-    reported = client.post(f"/api/v1/co-unit-parts/{s2.id}/report",
-                           json={"note": "已核实边界"}, headers=auth(co))
+    reported = client.post(
+        f"/api/v1/co-unit-parts/{s2.id}/report", json={"note": "已核实边界"}, headers=auth(co)
+    )
     assert reported.status_code == 200 and reported.json["state"] == "reported"
     assert act(lead, report, "resolve", json=result).status_code == 409  # unit-C1 still open
     # Only the lead (or the centre) releases a co-unit, and with a reason.
-    assert client.post(f"/api/v1/parts/{c1.id}/release", json={"reason": "不涉及"},
-                       headers=auth(co)).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/parts/{c1.id}/release", json={"reason": "不涉及"}, headers=auth(co)
+        ).status_code
+        == 403
+    )
     db.session.rollback()
-    released = client.post(f"/api/v1/parts/{c1.id}/release", json={"reason": "不涉及社区"},
-                           headers=auth(lead))
+    released = client.post(
+        f"/api/v1/parts/{c1.id}/release", json={"reason": "不涉及社区"}, headers=auth(lead)
+    )
     assert released.status_code == 200 and released.json["state"] == "released"
     assert act(lead, report, "resolve", json=result).status_code == 200
     actions = [e.action for e in reload(report).events]
@@ -109,26 +115,43 @@ def test_a_summons_is_acknowledged_then_reported_and_an_unanswered_one_gets_a_ca
         report = dispatched(unit="unit-S1")
         assert act(lead, report, "accept").status_code == 200
         due = TUESDAY + timedelta(hours=10)
-        body = {"unit_codes": ["unit-S2", "unit-D"], "reason": "需派出所、住建协同", "due_at":
-                due.isoformat()}
+        body = {
+            "unit_codes": ["unit-S2", "unit-D"],
+            "reason": "需派出所、住建协同",
+            "due_at": due.isoformat(),
+        }
         summoned = act(lead, report, "summons", json=body)
         assert summoned.status_code == 201, summoned.json
         by_unit = {p["unit_code"]: p["id"] for p in summoned.json}
         assert reload(report).events[-1].action == "summon"
         # A unit without the summons cannot answer it; the report waits for 报到.
-        assert client.post(f"/api/v1/summons/{by_unit['unit-S2']}/acknowledge",
-                           headers=auth(staff.community)).status_code == 403
+        assert (
+            client.post(
+                f"/api/v1/summons/{by_unit['unit-S2']}/acknowledge", headers=auth(staff.community)
+            ).status_code
+            == 403
+        )
         db.session.rollback()
-        early = client.post(f"/api/v1/summons/{by_unit['unit-S2']}/report",
-                            json={"note": "已处理"}, headers=auth(s2))
+        early = client.post(
+            f"/api/v1/summons/{by_unit['unit-S2']}/report",
+            json={"note": "已处理"},
+            headers=auth(s2),
+        )
         db.session.rollback()
         assert early.status_code == 409
         # The summoned unit sees the case now, and answers.
         assert client.get(f"/api/v1/reports/{report.id}", headers=auth(s2)).status_code == 200
-        assert client.post(f"/api/v1/summons/{by_unit['unit-S2']}/acknowledge",
-                           headers=auth(s2)).status_code == 200
-        reported = client.post(f"/api/v1/summons/{by_unit['unit-S2']}/report",
-                               json={"note": "已到场处置"}, headers=auth(s2))
+        assert (
+            client.post(
+                f"/api/v1/summons/{by_unit['unit-S2']}/acknowledge", headers=auth(s2)
+            ).status_code
+            == 200
+        )
+        reported = client.post(
+            f"/api/v1/summons/{by_unit['unit-S2']}/report",
+            json={"note": "已到场处置"},
+            headers=auth(s2),
+        )
         assert reported.status_code == 200 and reported.json["state"] == "reported"
     assert district.unit_code == "unit-D"
     # unit-D never acknowledged: yellow at 80% of the time, red at the limit, once each.

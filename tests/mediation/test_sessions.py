@@ -146,8 +146,9 @@ def test_an_agreement_stops_the_rule(dispatched, staff, act):
     assert sweep(TUESDAY + 30 * DAY).by_attempt_rule == []
 
 
-def test_admins_change_the_rule_per_tier_and_category(dispatched, staff, act, client, auth,
-                                                       make_user):
+def test_admins_change_the_rule_per_tier_and_category(
+    dispatched, staff, act, client, auth, make_user
+):
     admin = make_user("admin")
     listed = client.get("/api/v1/mediation-policies", headers=auth(staff.community)).json
     assert [(p["tier"], p["max_sessions"], p["within_days"], p["source"]) for p in listed] == [
@@ -161,8 +162,11 @@ def test_admins_change_the_rule_per_tier_and_category(dispatched, staff, act, cl
     ]  # fmt: skip
     refused = client.put("/api/v1/mediation-policies", json=rules, headers=auth(staff.supervisor))
     assert refused.status_code == 403
-    bad = client.put("/api/v1/mediation-policies", headers=auth(admin),
-                     json=[{"tier": "village", "max_sessions": 0, "within_days": 3}])
+    bad = client.put(
+        "/api/v1/mediation-policies",
+        headers=auth(admin),
+        json=[{"tier": "village", "max_sessions": 0, "within_days": 3}],
+    )
     assert bad.status_code == 422 and "tier" in str(bad.json["errors"])
     db.session.rollback()
     put = client.put("/api/v1/mediation-policies", json=rules, headers=auth(admin))
