@@ -140,3 +140,32 @@ class PartSchema(Schema):
     released_at = ShanghaiDateTime(allow_none=True)
     release_reason = ma.fields.String(allow_none=True)
     created_at = ShanghaiDateTime()
+
+
+class TierSuccessSchema(Schema):
+    tier = ma.fields.String()
+    cases = ma.fields.Integer(metadata={"description": "cases with a session at this tier"})
+    agreed = ma.fields.Integer()
+    success_rate = ma.fields.Float(allow_none=True)
+
+
+class SummonsAnswerSchema(Schema):
+    unit_code = ma.fields.String()
+    name = ma.fields.String()
+    summoned = ma.fields.Integer()
+    on_time = ma.fields.Integer()
+    late = ma.fields.Integer()
+    unanswered = ma.fields.Integer()
+    on_time_rate = ma.fields.Float()
+
+
+class MediationFiguresSchema(Schema):
+    sessions = ma.fields.Integer()
+    by_tier = ma.fields.List(ma.fields.Nested(TierSuccessSchema))
+    agreements = ma.fields.Integer()
+    avg_sessions_to_agreement = ma.fields.Float(allow_none=True)
+    escalated_by_attempt_rule = ma.fields.Integer()
+    joint_cases = ma.fields.Integer()
+    joint_resolved = ma.fields.Integer()
+    joint_median_hours_to_resolve = ma.fields.Float(allow_none=True)
+    summons_by_department = ma.fields.List(ma.fields.Nested(SummonsAnswerSchema))
