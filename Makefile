@@ -1,53 +1,67 @@
-# The README's commands. Everything a fresh Debian machine needs is set up on the way.
+# The README's commands. Everything a fresh Debian machine needs is set up on the way; each
+# command installs only what it uses (make run: no browser, no load generator).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# QR codes, posters and tracking links point here; it follows HOST and PORT unless set. On all
+# interfaces (0.0.0.0), the machine's first address is what a phone can reach.
+PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
+PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 # `make run` sweeps deadlines (cards, escalation) in the background this often; 0 turns it off.
 SWEEP_EVERY ?= 60
 export FLASK_APP := wsgi
+export PUBLIC_BASE_URL HOST PORT SWEEP_EVERY
 
-.PHONY: run test bench setup system-deps lint format demo-urls clean sweep
+.PHONY: run test bench setup setup-dev system-deps lint format demo-urls clean sweep base-url
 
-run: setup  ## start the service on SQLite + SpatiaLite with demo data (and the deadline sweep)
+run: setup  ## the service on SQLite + SpatiaLite with demo data, and its background roles
 	$(PY) -m flask db upgrade
 	$(PY) -m flask demo load
-	$(PY) -m flask demo urls --base http://$(HOST):$(PORT)
-	@sweeper=""; \
-	if [ "$(SWEEP_EVERY)" != "0" ]; then \
-		$(PY) -m flask sla sweep --every $(SWEEP_EVERY) & sweeper=$$!; \
-	fi; \
-	trap '[ -z "$$sweeper" ] || kill $$sweeper 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m flask run --host $(HOST) --port $(PORT)
+	$(PY) -m flask demo urls --base $(PUBLIC_BASE_URL)
+	@PY=$(PY) bash scripts/serve.sh
 
 sweep: setup  ## one deadline sweep, as cron or a systemd timer runs it in production
 	$(PY) -m flask sla sweep
 
-test: setup  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
+base-url:  ## where QR codes and links point for these HOST, PORT (and PUBLIC_BASE_URL)
+	@echo $(PUBLIC_BASE_URL)
+
+test: setup-dev  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
+	@bash scripts/system-deps.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1/jiefen_bench
 BENCH_REPORTS ?= 1000000
 
-bench: setup  ## benchmarks, not tests: a PostGIS district at real volume; routing, intake, reading, ledger
+bench: setup-dev  ## benchmarks, not tests: a PostGIS district at real volume; routing, intake, reading, ledger
+	@bash scripts/system-deps.sh bench
 	$(PY) -m bench --database-url $(BENCH_DATABASE_URL) --reports $(BENCH_REPORTS) $(BENCH_ARGS)
 
 setup: system-deps $(VENV)/.installed
 
-system-deps:
-	@bash scripts/system-deps.sh
+setup-dev: system-deps $(VENV)/.installed-dev
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+system-deps:
+	@bash scripts/system-deps.sh run
+
+$(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-lint: setup
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+lint: setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup
+format: setup-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 

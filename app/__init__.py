@@ -16,6 +16,7 @@ from app.core.database import (
     engine_options,
 )
 from app.core.errors import register_error_handlers
+from app.core.json import OrjsonProvider
 from app.core.request_log import configure_logging
 from app.extensions import Api, db, limiter, migrate
 
@@ -52,6 +53,7 @@ def _blueprints():
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
+    from app.backups import cli as backup_commands  # noqa: F401  (flask db backup | restore)
     from app.demo.cli import demo_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
@@ -76,6 +78,7 @@ def _hooks() -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = OrjsonProvider(app)
     app.config.from_object(Config)
     app.config.from_envvar("JIEFEN_SETTINGS", silent=True)
     app.config.update(from_environment())
@@ -114,6 +117,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health)
     app.register_blueprint(dashboard)
+
+    from app.metrics.install import install as install_metrics
+
+    install_metrics(app)
 
     from app.public.pages import limit_form_size, pages
 

@@ -66,8 +66,9 @@ class Config:
     DUPLICATE_WINDOW_DAYS = 7.0
     # Only the newest this many reports nearby are scored: a flood at one place stays cheap.
     DUPLICATE_MAX_CANDIDATES = 200
-    # Candidates scoring below this (0…1) are not shown as possible duplicates.
-    DUPLICATE_MIN_SCORE = 0.32
+    # Candidates scoring below this (0…1) are not shown as possible duplicates (chosen on the
+    # training split of tests/data/triage_eval.jsonl: bench/triage_quality.py).
+    DUPLICATE_MIN_SCORE = 0.18
 
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
@@ -92,6 +93,9 @@ class Config:
     DASHBOARD_SESSION_HOURS = 12
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+
+    # /metrics answers only with "Authorization: Bearer <this>"; empty turns it off (app/metrics).
+    METRICS_TOKEN = ""
 
     LOG_LEVEL = "INFO"
     LOG_JSON = True

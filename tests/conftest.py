@@ -1,10 +1,8 @@
 """Fixtures: every database test runs on SpatiaLite and on PostGIS (required in CI)."""
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -17,22 +15,13 @@ from app.categories.seed import seed_categories
 from app.extensions import db
 from app.triage.seed import seed_rules
 from app.units.service import create_unit
+from tests import pg_admin
 from tests.geometry import TEST_AREAS
 
 # Fixtures shared by the browser tests (Chromium, a live server).
 pytest_plugins = ["tests.browser"]
 
-PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_PASSWORD = "correct-horse-9"
-
-
-def _postgres_reachable() -> bool:
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
 
 
 def base_config(url: str) -> dict:
@@ -56,33 +45,18 @@ def base_config(url: str) -> dict:
 def postgres_database() -> Iterator[str]:
     """A fresh PostGIS database for this test session, dropped at the end."""
     _require_postgres()
-    name = _create_postgres_database()
-    with psycopg.connect(_pg_url(name), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    yield _pg_url(name)
-    _drop_postgres_database(name)
-
-
-def _create_postgres_database() -> str:
-    name = f"jiefen_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def _drop_postgres_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _pg_url(name: str) -> str:
-    return PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    name = pg_admin.create_database(postgis=True)
+    yield pg_admin.database_url(name)
+    pg_admin.drop_database(name)
 
 
 def _require_postgres() -> None:
-    if not _postgres_reachable():
+    """PostgreSQL as tests/pg_admin.py finds it (TEST_PG_ADMIN_DSN, or Debian's defaults)."""
+    try:
+        pg_admin.admin_dsn()
+    except pg_admin.Unreachable as error:
         if os.environ.get("REQUIRE_POSTGIS") == "1":
-            pytest.fail(f"REQUIRE_POSTGIS=1 but PostgreSQL is not reachable at {PG_ADMIN_DSN}")
+            pytest.fail(f"REQUIRE_POSTGIS=1 but PostgreSQL is not reachable: {error}")
         pytest.skip("PostgreSQL not reachable (set REQUIRE_POSTGIS=1 to make this a failure)")
 
 
@@ -95,12 +69,12 @@ def fresh_database(tmp_path) -> Iterator[Callable[[str], str]]:
         if dialect == "sqlite":
             return f"sqlite:///{tmp_path / f'fresh-{len(created)}.db'}"
         _require_postgres()
-        created.append(_create_postgres_database())
-        return _pg_url(created[-1])
+        created.append(pg_admin.create_database())
+        return pg_admin.database_url(created[-1])
 
     yield make
     for name in created:
-        _drop_postgres_database(name)
+        pg_admin.drop_database(name)
 
 
 def empty_database_url(dialect: str, request, tmp_path_factory) -> str:

@@ -34,6 +34,9 @@ class ReportSuggestion(Base):
     risk_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     junk_score: Mapped[float] = mapped_column(Float, default=0.0)
     junk_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The report's words as the duplicate finder weighs them ({"w": {word: weight}, "s": {word:
+    # as written}}): later reports nearby compare with this instead of segmenting it again.
+    reading: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # A hash of the sender's network address when the channel knows it (flooding check).
     client_key: Mapped[str | None] = mapped_column(String(32), index=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -189,6 +189,8 @@ def _duplicates(
             "status": other.status,
             "score": candidate["score"],
             "distance_m": candidate["distance_m"],
+            # Stored before reasons existed: none to show.
+            "reasons": candidate.get("reasons", []),
             "created_at": other.created_at,
             "description": other.description[:SNIPPET],
         }

@@ -33,6 +33,11 @@ class DuplicateSchema(Schema):
     status = ma.fields.String(required=True, metadata={"enum": list(STATUSES)})
     score = ma.fields.Float(required=True, metadata={"description": "0…1, higher is likelier"})
     distance_m = ma.fields.Float(required=True)
+    reasons = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "why it may be the same matter, in Chinese (「80 米内」…)"},
+    )
     created_at = ShanghaiDateTime(required=True)
     description = ma.fields.String(
         required=True, metadata={"description": "the first 60 characters"}

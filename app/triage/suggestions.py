@@ -19,9 +19,11 @@ from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
 from app.lifecycle.states import QUEUED
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
+from app.triage.categorise import suggest as suggest_category
+from app.triage.duplicates import Side, reasons, score
+from app.triage.meaning import from_stored, stored, terms
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
-from app.triage.similarity import fingerprint, similarity_of
 
 log = logging.getLogger(__name__)
 UNSORTED = "自动建议暂不可用，请人工判断"
@@ -46,36 +48,15 @@ class Candidate:
     report_id: int
     score: float
     distance_m: float
+    reasons: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {"report_id": self.report_id, "score": self.score, "distance_m": self.distance_m}
-
-
-def _top_level(code: str | None) -> str | None:
-    return code.split(".", 1)[0] if code else None
-
-
-def category_affinity(a: str | None, b: str | None) -> float:
-    """Same category pulls two reports together; different kinds of matter push them apart."""
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return 0.2
-    return 0.1 if _top_level(a) == _top_level(b) else -0.15
-
-
-def duplicate_score(
-    text: float,
-    category: float,
-    same_site: bool,
-    same_phone: bool,
-    distance_m: float,
-    radius_m: float,
-) -> float:
-    """0…1: mostly the words, then category, the same QR poster or caller, and nearness."""
-    nearness = 0.05 * max(0.0, 1.0 - distance_m / radius_m) if radius_m > 0 else 0.0
-    score = text + category + 0.1 * same_site + 0.1 * same_phone + nearness
-    return round(min(1.0, max(0.0, score)), 3)
+        return {
+            "report_id": self.report_id,
+            "score": self.score,
+            "distance_m": self.distance_m,
+            "reasons": list(self.reasons),
+        }
 
 
 def find_duplicates(report: Report, category_code: str | None) -> list[Candidate]:
@@ -94,6 +75,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
         select(
             Report.id,
             Report.description,
+            Report.created_at,
             *xy(Report.location),
             Report.category_code,
             Report.status,
@@ -101,6 +83,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             Report.reporter_phone,
             Report.qr_site_id,
             ReportSuggestion.suggested_category_code,
+            ReportSuggestion.reading,
         )
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
@@ -113,30 +96,32 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(int(config["DUPLICATE_MAX_CANDIDATES"]))
     )
-    mine = fingerprint(report.description)
-    site = report.qr_site_id
+    mine = Side(report.description, category_code, report.qr_site_id, report.reporter_phone)
     best: dict[int, Candidate] = {}
     lon, lat = here.x, here.y
+    window_hours = window.total_seconds() / 3600
     for other in db.session.execute(query):
         distance = haversine_m(lon, lat, other.x, other.y)
         if distance > radius:
             continue
-        score = duplicate_score(
-            similarity_of(mine, fingerprint(other.description)),
-            category_affinity(category_code, other.category_code or other.suggested_category_code),
-            site is not None and other.qr_site_id == site,
-            bool(report.reporter_phone) and other.reporter_phone == report.reporter_phone,
-            distance,
-            radius,
+        theirs = Side(
+            other.description,
+            other.category_code or other.suggested_category_code,
+            other.qr_site_id,
+            other.reporter_phone,
+            from_stored(other.reading) if other.reading else None,
         )
-        if score < minimum:
+        hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
+        value = score(mine, theirs, distance, radius, hours, window_hours)
+        if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
         target = other.duplicate_of if other.status == "merged" else other.id
         if target is None or target == report.id:
             continue
-        if target not in best or score > best[target].score:
-            best[target] = Candidate(target, score, round(distance, 1))
+        if target not in best or value > best[target].score:
+            why = tuple(reasons(mine, theirs, distance, hours))
+            best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
 
@@ -215,7 +200,7 @@ def client_key_of(report: Report) -> str | None:
 
 
 def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSet) -> None:
-    category, category_reasons = rules.category(report.description)
+    category, category_reasons = suggest_category(rules, report.description)
     risk, risk_reasons = rules.risk(report.description)
     suggestion.suggested_category_code = category
     suggestion.category_reasons = category_reasons
@@ -234,6 +219,7 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
     apply_text_rules(suggestion, report, rules or RuleSet.load())
     own_category = report.category_code or suggestion.suggested_category_code
+    suggestion.reading = stored(terms(report.description))
     suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category)]
     suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
     suggestion.computed_at = now()

@@ -1,5 +1,10 @@
 """Working-day arithmetic on China's calendar (weekends, public holidays, 调休), as pure functions.
 
+Which days are worked comes from `chinese-calendar` (PyPI), which carries the State Council's
+holidays and make-up working days since 2004 and is updated each year when the notice comes
+out; the admins' own entries (a local closure, a year the installed release does not know yet)
+take precedence. Outside the library's years, Monday to Friday are worked.
+
 A working day is a whole Asia/Shanghai calendar day that is a working day; the "working clock"
 runs only on those days. "n working days after t" is the moment n × 24 hours of working clock
 have passed: the same clock time n working days later, or the end of the n-th working day when
@@ -10,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+import chinese_calendar
+
 from app.core.clock import SHANGHAI
 
 DAY = timedelta(days=1)
@@ -17,16 +24,26 @@ DAY = timedelta(days=1)
 _MAX_DAYS_SCANNED = 3660
 
 
+def statutory_working_day(day: date) -> bool:
+    """The national calendar's answer; plain weekdays for a year chinese-calendar does not know."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Monday to Friday work, except where `overrides` says otherwise (True: a working day)."""
+    """The national calendar (or with `statutory=False` plain Monday to Friday), except where
+    `overrides` says otherwise (True: a working day)."""
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    statutory: bool = True
 
     def is_working_day(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        return day.weekday() < 5
+        return statutory_working_day(day) if self.statutory else day.weekday() < 5
 
 
 def _midnight(day: date) -> datetime:

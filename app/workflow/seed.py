@@ -1,4 +1,4 @@
-"""Seeded deadline policies and the 2026 working-day calendar (loaded by migration 0005 and demo).
+"""Seeded deadline policies (migration 0005 and demo), and the 2026 calendar migration 0005 loaded.
 
 Deadline defaults (risk level → accept within, resolve within) are starting values to tune
 with each centre, not figures from a regulation: critical cases are accepted within the hour
@@ -7,8 +7,9 @@ working day and 7 / 15 working days.
 
 The 2026 calendar is the State Council General Office's notice 国务院办公厅关于2026年部分节假日
 安排的通知 of 4 November 2025 (Xinhua, e.g. https://politics.gmw.cn/2025-11/04/content_38391083.htm).
-Each November the next year's notice comes out; an admin adds it through
-`PUT /api/v1/calendar-days/<date>` (without entries a year has only weekends off).
+Migration 0005 stored it as calendar entries; since then the national calendar comes from the
+`chinese-calendar` package (app/workflow/calendar.py) and the table holds only the admins'
+exceptions, so new installations no longer get these rows (they agree with the package).
 """
 
 from datetime import date, timedelta
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.workflow.models import CalendarDay, DeadlinePolicy
+from app.workflow.models import DeadlinePolicy
 
 # risk level → (accept within, unit, resolve within, unit)
 DEFAULT_LIMITS: dict[str, tuple[int, str, int, str]] = {
@@ -75,15 +76,13 @@ def policy_rows() -> list[dict]:
 
 
 def seed_workflow() -> dict[str, int]:
-    """Add the default policies and the 2026 calendar where missing; never changes existing rows."""
-    have_days = set(db.session.scalars(select(CalendarDay.day)))
-    days = [CalendarDay(**row) for row in calendar_rows() if row["day"] not in have_days]
+    """Add the default policies where missing; never changes existing rows."""
     have_risks = set(
         db.session.scalars(
             select(DeadlinePolicy.risk_level).where(DeadlinePolicy.category_code.is_(None))
         )
     )
     policies = [DeadlinePolicy(**r) for r in policy_rows() if r["risk_level"] not in have_risks]
-    db.session.add_all([*days, *policies])
+    db.session.add_all(policies)
     db.session.flush()
-    return {"calendar_days": len(days), "deadline_policies": len(policies)}
+    return {"deadline_policies": len(policies)}

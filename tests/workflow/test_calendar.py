@@ -1,4 +1,4 @@
-"""Working-day arithmetic on the seeded 2026 calendar: weekends, holidays, 调休 make-up days."""
+"""Working-day arithmetic on China's 2026 calendar (chinese-calendar): weekends, holidays, 调休."""
 
 from datetime import date, datetime, timedelta
 
@@ -13,7 +13,8 @@ from app.workflow.calendar import (
 )
 from app.workflow.seed import HOLIDAYS_2026, calendar_rows
 
-CAL_2026 = WorkCalendar({row["day"]: row["kind"] == "workday" for row in calendar_rows()})
+# The national calendar, from the chinese-calendar package, with no local exceptions.
+CAL_2026 = WorkCalendar()
 
 
 def sh(*args) -> datetime:
@@ -45,10 +46,28 @@ def test_add_working_days(start, days, expected):
     assert add_working_days(start, days, CAL_2026) == expected
 
 
-def test_weekends_only_without_a_calendar():
-    # 1 October 2026 is a Thursday: an empty calendar does not know 国庆.
-    assert add_working_days(sh(2026, 9, 30, 10, 0), 1, WorkCalendar()) == sh(2026, 10, 1, 10, 0)
+def test_weekends_only_without_the_national_calendar():
+    # 1 October 2026 is a Thursday: plain weekdays do not know 国庆.
+    weekdays = WorkCalendar(statutory=False)
+    assert add_working_days(sh(2026, 9, 30, 10, 0), 1, weekdays) == sh(2026, 10, 1, 10, 0)
     assert add_working_days(sh(2026, 9, 30, 10, 0), 1, CAL_2026) == sh(2026, 10, 8, 10, 0)
+
+
+def test_admin_entries_take_precedence_over_the_national_calendar():
+    # A typhoon closes the centre on Wednesday 11 March; 国庆 Thursday 1 October is worked.
+    local = WorkCalendar({date(2026, 3, 11): False, date(2026, 10, 1): True})
+    assert add_working_days(sh(2026, 3, 10, 9, 0), 1, local) == sh(2026, 3, 12, 9, 0)
+    assert add_working_days(sh(2026, 9, 30, 10, 0), 1, local) == sh(2026, 10, 1, 10, 0)
+    # Days without an entry still follow the national calendar.
+    assert not local.is_working_day(date(2026, 10, 2))
+    assert local.is_working_day(date(2026, 10, 10))
+
+
+def test_years_the_package_does_not_know_are_weekdays():
+    # A year past the installed release's data (admins add its notice until the package has it).
+    assert CAL_2026.is_working_day(date(2099, 1, 1))  # a Thursday
+    assert not CAL_2026.is_working_day(date(2099, 1, 3))  # a Saturday
+    assert not WorkCalendar({date(2099, 1, 1): False}).is_working_day(date(2099, 1, 1))
 
 
 def test_fractions_run_on_the_working_clock():
@@ -64,7 +83,7 @@ def test_working_time_between_is_the_inverse():
     assert working_time_between(sh(2026, 5, 1, 0, 0), sh(2026, 5, 6, 0, 0), CAL_2026) == timedelta()
 
 
-def test_seed_matches_the_state_council_notice():
+def test_the_package_matches_the_state_council_notice():
     rest = {d for _, days, _ in HOLIDAYS_2026 for d in days}
     worked = {d for _, _, make_up in HOLIDAYS_2026 for d in make_up}
     assert len(rest) == 3 + 9 + 3 + 5 + 3 + 3 + 7
@@ -73,9 +92,12 @@ def test_seed_matches_the_state_council_notice():
         date(2026, 9, 20), date(2026, 10, 10),
     }  # fmt: skip
     assert all(d.weekday() >= 5 for d in worked)
-    assert not CAL_2026.is_working_day(date(2026, 10, 1)) and CAL_2026.is_working_day(
-        date(2026, 10, 10)
-    )
+    # Every day of 2026 as the notice has it (the rows migration 0005 stored).
+    notice = {row["day"]: row["kind"] == "workday" for row in calendar_rows()}
+    year = [date(2026, 1, 1) + timedelta(days=i) for i in range(365)]
+    assert [CAL_2026.is_working_day(d) for d in year] == [
+        notice.get(d, d.weekday() < 5) for d in year
+    ]
 
 
 def test_bad_input_is_refused():

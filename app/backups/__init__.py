@@ -1,0 +1,1 @@
+"""Backups of the database and the photo store in one archive (`flask db backup | restore`)."""

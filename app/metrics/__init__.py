@@ -1,0 +1,1 @@
+"""Prometheus metrics for operators at /metrics (see install)."""

@@ -1,0 +1,195 @@
+"""Which category a report belongs to: an admin's own rules where they fire, else what its
+words say, learnt from reports cleaners have labelled, with the seeded keyword rules as votes.
+
+Rules an admin added or changed are the centre's policy and win whenever they fire. The seeded
+keyword rules (app/triage/seed.py, unchanged by an admin) are the shipped default knowledge:
+alone they were right for 4 reports in 5 of the training split, since a keyword says little
+out of context (「物业也不管」 in a parking complaint), so they vote alongside the learnt model
+instead of overruling it.
+
+The learnt part is a multinomial naive Bayes over the words app/triage/meaning.py reads (so
+synonyms count as one word) and the characters and character pairs of the text without the
+place (so a word the lexicon lacks still shares characters with one it has: 电单车 / 电动车),
+trained on the evaluation set's training split and the seeded keywords (so a category that set
+lacks still has words). The model is a small JSON file in the package
+(app/triage/data/category_model.json), rebuilt with
+
+    python -m app.triage.categorise tests/data/triage_eval.jsonl
+"""
+
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from app.triage.lexicon import STOPWORDS
+from app.triage.meaning import PLACE_WEIGHT, matter_text, terms
+from app.triage.numbers import quantities
+from app.triage.rules import matches, rule_text
+from app.triage.seed import seeded_rules
+
+MODEL = Path(__file__).with_name("data") / "category_model.json"
+SMOOTHING = 0.1  # chosen by cross-validation over the training split's places
+SEED_VOTE = 1.0  # a seeded keyword's weight, in log-odds
+# Below this posterior the learnt guess is not offered: a person decides. Higher when no whole
+# word is known, only characters: a guess from 「有事」 alone is noise.
+MIN_CONFIDENCE = 0.2
+MIN_CONFIDENCE_CHARS_ONLY = 0.6
+SEEDED = frozenset(
+    (r["kind"], r["match"], r["pattern"], r["target"], float(r["weight"])) for r in seeded_rules()
+)
+CHAR, PAIR = "字:", "双:"
+
+
+def features(text: str, characters: bool = True) -> list[str]:
+    """The words that say what kind of matter it is (not the place, not numbers), then its
+    characters and character pairs."""
+    found = terms(text)
+    words = [word for word, weight in found.weights.items() if weight > PLACE_WEIGHT]
+    if not characters:
+        return words
+    rest = matter_text(text)
+    chars = {CHAR + c for c in rest if c not in STOPWORDS}
+    pairs = {PAIR + rest[i : i + 2] for i in range(len(rest) - 1)}
+    return words + sorted(chars) + sorted(pairs)
+
+
+def train(documents: list[tuple[str, str]]) -> dict:
+    """documents: (text, category code). Returns the model as plain data."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    docs: Counter[str] = Counter()
+    for text, code in documents:
+        counts[code].update(features(text))
+        docs[code] += 1
+    vocabulary = sorted({w for c in counts.values() for w in c})
+    return {
+        "smoothing": SMOOTHING,
+        "vocabulary_size": len(vocabulary),
+        "documents": dict(docs),
+        "words": {code: dict(c) for code, c in sorted(counts.items())},
+    }
+
+
+@lru_cache(maxsize=1)
+def model() -> "NaiveBayes":
+    return NaiveBayes(json.loads(MODEL.read_text(encoding="utf-8")))
+
+
+class NaiveBayes:
+    def __init__(self, data: dict) -> None:
+        alpha, size = data["smoothing"], data["vocabulary_size"]
+        total_docs = sum(data["documents"].values())
+        self.prior = {c: math.log(n / total_docs) for c, n in data["documents"].items()}
+        self.log_p: dict[str, dict[str, float]] = {}
+        self.unseen: dict[str, float] = {}
+        for code, words in data["words"].items():
+            total = sum(words.values()) + alpha * size
+            self.log_p[code] = {w: math.log((n + alpha) / total) for w, n in words.items()}
+            self.unseen[code] = math.log(alpha / total)
+        self.known = {w for words in data["words"].values() for w in words}
+        # Per feature, only the categories that have seen it, as their lift over unseen: a
+        # report then costs its features' few categories, not every feature × every category.
+        self.lift: dict[str, list[tuple[str, float]]] = {}
+        for code, words in self.log_p.items():
+            for word, log_p in words.items():
+                self.lift.setdefault(word, []).append((code, log_p - self.unseen[code]))
+
+    def predict(
+        self, text: str, votes: dict[str, float] | None = None
+    ) -> tuple[str | None, float, list[str]]:
+        """(code, posterior, the words that pointed there most) — None when nothing is known.
+        `votes`: extra log-odds per category (the seeded keyword rules that fired)."""
+        votes = votes or {}
+        found = [f for f in features(text) if f in self.known]
+        if not found and not votes:
+            return None, 0.0, []
+        scores = {
+            code: self.prior[code]
+            + len(found) * self.unseen[code]
+            + SEED_VOTE * votes.get(code, 0.0)
+            for code in self.log_p
+        }
+        for feature in found:
+            for code, lift in self.lift[feature]:
+                scores[code] += lift
+        best = max(scores, key=scores.__getitem__)
+        top = scores[best]
+        posterior = 1.0 / sum(math.exp(s - top) for s in scores.values())
+        # The words (not characters) most telling for that category against the others.
+        lifts = {}
+        for word in found:
+            if word.startswith((CHAR, PAIR)):
+                continue
+            others = [self.log_p[c].get(word, self.unseen[c]) for c in self.log_p if c != best]
+            lifts[word] = self.log_p[best].get(word, self.unseen[best]) - sum(others) / len(others)
+        telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
+        written = terms(text).written
+        return best, posterior, [written.get(w, w) for w in telling[:3]]
+
+
+def _is_seeded(rule) -> bool:
+    return (rule.kind, rule.match, rule.pattern, rule.target, float(rule.weight)) in SEEDED
+
+
+def _split(rules):
+    """(the admins' own category rules as a rule set, the seeded ones), kept on the rule set:
+    it is loaded once per process and reloaded when the table changes."""
+    split = getattr(rules, "_by_origin", None)
+    if split is None:
+        own = [r for r in rules.category_rules if not _is_seeded(r)]
+        seeded = [r for r in rules.category_rules if _is_seeded(r)]
+        split = (type(rules)(own, []), seeded)
+        rules._by_origin = split
+    return split
+
+
+def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str | None, list[str]]:
+    """The category and its reasons in Chinese: an admin's own rule that fires wins
+    (「规则：「漏水」」); else the learnt model with the seeded keywords voting
+    (「用词相近：渗水、天花板」「关键词：「漏水」」)."""
+    own, seeded = _split(rules)
+    if own.category_rules:
+        code, reasons = own.category(text)
+        if code:
+            return code, [f"规则：{reason}" for reason in reasons]
+    normalised, counted = rule_text(text), quantities(text)
+    votes: dict[str, float] = {}
+    keywords: dict[str, list[str]] = {}
+    for rule in seeded:
+        found = matches(rule, normalised, counted)
+        if found:
+            votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
+            keywords.setdefault(rule.target, []).append(found.reason)
+    learnt = learnt or model()
+    guess, posterior, words = learnt.predict(text, votes)
+    knows_a_word = votes or any(word in learnt.known for word in features(text, characters=False))
+    if guess is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
+        return None, []
+    why = [f"用词相近：{'、'.join(words)}"] if words else []
+    if keywords.get(guess):
+        why.append(f"关键词：{'、'.join(keywords[guess])}")
+    return guess, [*(why or ["按已分类案件学得"]), f"把握约 {min(99, round(posterior * 100))}%"]
+
+
+def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What the model learns from: labelled reports, and each seeded keyword as a tiny one."""
+    from app.triage.seed import CATEGORY_KEYWORDS
+
+    seeds = [(word, code) for code, _weight, words in CATEGORY_KEYWORDS for word in words]
+    return labelled + seeds
+
+
+def _main(path: str) -> None:
+    from tests.triage.evalset import load
+
+    labelled = [(i.description, i.category) for i in load(Path(path)) if i.split == "train"]
+    documents_ = documents(labelled)
+    MODEL.parent.mkdir(exist_ok=True)
+    MODEL.write_text(json.dumps(train(documents_), ensure_ascii=False, sort_keys=True, indent=0))
+    print(f"{len(documents_)} documents → {MODEL} ({MODEL.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])

@@ -1,0 +1,153 @@
+"""What a report is about, as weighted words: segmented, synonyms folded, place names muted.
+
+Chinese has no spaces, so words come from jieba's segmenter (its dictionary ships in the
+package and loads offline). Words that mean the same thing (app/triage/lexicon.py) are folded
+to one; each word weighs by how rare it is in jieba's general-language frequencies, so 漏水
+counts for more than 一直; and words that only name the place count for little, since the
+distance between two reports already says whether they are at the same place.
+"""
+
+import logging
+import math
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.triage.lexicon import PLACE_RE, STOPWORDS, SYNONYMS
+
+PLACE_WEIGHT = 0.15  # a place's share of a word's weight
+NUMBER_WEIGHT = 0.3
+_WORDY = re.compile(r"[0-9a-z\u3400-\u9fff]+")
+_NUMBERS = re.compile(r"^[0-9一二三四五六七八九十百千万两几多]+$")
+CANONICAL = {word: group[0] for group in SYNONYMS for word in group}
+
+_lock = threading.Lock()
+_tokenizer = None
+
+
+def tokenizer():
+    """jieba's tokenizer with the lexicon's words added, built once per process (about 1 s:
+    jieba reads its 5 MB dictionary, from its own cache file after the first time)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                built = jieba.Tokenizer()
+                built.initialize()
+                for word in CANONICAL:
+                    if len(word) > 1:
+                        built.add_word(word, freq=max(built.FREQ.get(word, 0), 2000))
+                _tokenizer = built
+    return _tokenizer
+
+
+@lru_cache(maxsize=65536)
+def rarity(word: str) -> float:
+    """log(1/p) of the word in jieba's frequencies, 0…1: common words weigh little."""
+    cut = tokenizer()
+    freq = cut.FREQ.get(word) or 0
+    if freq <= 0:
+        # Unknown to the dictionary: as rare as a rare word, less if it is one character.
+        return 0.7 if len(word) > 1 else 0.4
+    return min(1.0, max(0.05, (math.log(cut.total / freq) - 6.0) / 10.0))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A text's words: weight per folded word, the words as written, and the weights' norm."""
+
+    weights: dict[str, float]
+    written: dict[str, str]
+    norm: float
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    """(word, names a place) in order; place spans stay whole."""
+    out: list[tuple[str, bool]] = []
+    cut = tokenizer()
+    for run in _WORDY.findall(text):
+        last = 0
+        for place in PLACE_RE.finditer(run):
+            out += [(w, False) for w in cut.cut(run[last : place.start()], HMM=False)]
+            out.append((place.group(0), True))
+            last = place.end()
+        out += [(w, False) for w in cut.cut(run[last:], HMM=False)]
+    return out
+
+
+@lru_cache(maxsize=8192)
+def matter_text(text: str) -> str:
+    """The text without what names the place, punctuation folded away."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(PLACE_RE.sub("", run) for run in _WORDY.findall(text))
+
+
+@lru_cache(maxsize=8192)
+def terms(text: str) -> Terms:
+    """Kept per process: a place's recent reports are compared with every new one there."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    weights: dict[str, float] = {}
+    written: dict[str, str] = {}
+    for word, is_place in _words(text):
+        if word in STOPWORDS or not word.strip():
+            continue
+        folded = CANONICAL.get(word, word)
+        if is_place:
+            weight = PLACE_WEIGHT
+        elif _NUMBERS.match(word):
+            weight = NUMBER_WEIGHT * 0.5
+        elif folded != word or word in CANONICAL:
+            weight = max(rarity(word), 0.6)  # a lexicon word is a word about the matter
+        else:
+            weight = rarity(word)
+        if weight > weights.get(folded, 0.0):
+            weights[folded] = weight
+            written[folded] = word
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return Terms(weights, written, norm)
+
+
+def stored(reading: Terms) -> dict:
+    """A reading as JSON to keep with the report (written forms only where they differ)."""
+    return {
+        "w": {word: round(weight, 3) for word, weight in reading.weights.items()},
+        "s": {word: shown for word, shown in reading.written.items() if shown != word},
+    }
+
+
+def from_stored(data: dict) -> Terms:
+    weights = {word: float(weight) for word, weight in data["w"].items()}
+    written = {word: data["s"].get(word, word) for word in weights}
+    return Terms(weights, written, math.sqrt(sum(w * w for w in weights.values())))
+
+
+def similarity(a: Terms, b: Terms) -> float:
+    """Cosine of the weighted words, 0…1."""
+    if not a.norm or not b.norm:
+        return 0.0
+    small, large = (a, b) if len(a.weights) < len(b.weights) else (b, a)
+    dot = sum(w * large.weights.get(word, 0.0) for word, w in small.weights.items())
+    return min(1.0, dot / (a.norm * b.norm))
+
+
+def shared_words(a: Terms, b: Terms, most: int = 3) -> list[str]:
+    """The shared words that weigh most, as written (「渗水≈漏水」 when the two reports used
+    different words for one thing); not the place, which the distance already says."""
+    shared = sorted(
+        ((a.weights[w] * b.weights[w], w) for w in a.weights.keys() & b.weights.keys()),
+        reverse=True,
+    )
+    shown = []
+    for _, word in shared:
+        if a.weights[word] <= PLACE_WEIGHT or b.weights[word] <= PLACE_WEIGHT:
+            continue
+        mine, theirs = a.written[word], b.written[word]
+        shown.append(mine if mine == theirs else f"{theirs}≈{mine}")
+        if len(shown) == most:
+            break
+    return shown

