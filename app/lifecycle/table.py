@@ -76,10 +76,11 @@ ROWS = (
     row("mediate", ["in_progress"], None, ["responder", "cleaner", "supervisor"], mediate,
         public=True, scope=parts.lead_or_co_unit),
     # 联调联处 / 吹哨报到: other units' parts of the case (app.mediation.parts).
-    row("summon", OPEN, None, ["responder", "supervisor"], parts.summon),
+    row("summon", ["accepted", "in_progress"], None, ["responder", "supervisor"], parts.summon),
     row("acknowledge", OPEN, None, ["responder"], parts.acknowledge, scope=parts.holds_a_part),
     row("report_part", OPEN, None, ["responder"], parts.report_part, scope=parts.holds_a_part),
-    row("release", OPEN, None, ["responder", "cleaner", "supervisor"], parts.release),
+    row("release", OPEN, None, ["responder", "cleaner", "supervisor"], parts.release,
+        ready=parts.has_unfinished_part),
     row("escalate", ["dispatched"], "dispatched", ["supervisor", S], unit.escalate, public=True),
     row("escalate", ["accepted", "in_progress"], "dispatched", ["responder", "supervisor", S],
         unit.escalate, public=True),

@@ -172,6 +172,10 @@ def lead_or_co_unit(actor: ActorLike, role: str, report: Report) -> bool:
     )
 
 
+def has_unfinished_part(report: Report) -> bool:
+    return any(not p.finished for p in parts_of(report.id))
+
+
 def no_open_co_unit_part(report: Report) -> bool:
     return not open_co_unit_parts(report)
 

@@ -179,3 +179,23 @@ def test_a_summons_needs_a_reason_units_and_a_future_limit(staff, act, dispatche
         response = act(staff.subdistrict, report, "summons", json=body)
         assert response.status_code == 422 and field in str(response.json["errors"]), field
     assert parts_of(report.id) == []
+
+
+def test_the_queue_suggests_joint_handling_for_larger_risk_and_the_district_above(
+    staff, client, auth
+):
+    expected = {"low": "single", "medium": "joint", "high": "district", "critical": "district"}
+    reports = {}
+    for risk in expected:
+        report = create_report(NewReport(f"纠纷{risk}", "qr_scan", *INSIDE_G1)).report
+        report.risk_level = risk
+        reports[report.id] = risk
+    db.session.commit()
+    items = client.get("/api/v1/queue?limit=50", headers=auth(staff.cleaner)).json["items"]
+    found = {
+        i["report"]["id"]: i["suggestions"]["handling"]
+        for i in items
+        if i["report"]["id"] in reports
+    }
+    assert {reports[k]: v["mode"] for k, v in found.items()} == expected
+    assert "联调联处" in next(v["reason"] for k, v in found.items() if reports[k] == "medium")
