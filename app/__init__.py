@@ -17,6 +17,7 @@ from app.core.database import (
 )
 from app.core.errors import register_error_handlers
 from app.core.json import OrjsonProvider
+from app.core.replica import add_replica
 from app.core.request_log import configure_logging
 from app.extensions import Api, db, limiter, migrate
 
@@ -105,6 +106,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             configure_sqlite_engine(db.engine, app.config["SPATIALITE_LIBRARY_PATH"])
         else:
             configure_postgresql_engine(db.engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
+    if app.config["STATS_DATABASE_URL"]:
+        replica_uri = database_uri({"DATABASE_URL": app.config["STATS_DATABASE_URL"]}, "")
+        replica = add_replica(app, replica_uri, engine_options(replica_uri, app.config))
+        if replica.dialect.name == "sqlite":
+            configure_sqlite_engine(replica, app.config["SPATIALITE_LIBRARY_PATH"])
+        else:
+            configure_postgresql_engine(replica, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
 
     # One Api per app: the OpenAPI document is built per application instance.
     api = Api(app)

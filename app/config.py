@@ -13,6 +13,9 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET_KEY
     # Unset means SQLite + SpatiaLite in the instance folder (see database.py).
     DATABASE_URL = ""
+    # A PostgreSQL streaming replica the statistics and ledger exports read from (empty: the
+    # primary). See app/core/replica.py and docs/SCALING.md.
+    STATS_DATABASE_URL = ""
     SPATIALITE_LIBRARY_PATH = "mod_spatialite"
     # A pooled PostgreSQL connection idle this long is tested before use (busy ones are not).
     DB_PING_AFTER_IDLE_SECONDS = 10.0
@@ -100,7 +103,8 @@ class Config:
     LOG_LEVEL = "INFO"
     LOG_JSON = True
 
-    API_TITLE = "Jiefen 解纷 API"
+    # ASCII: client generators make package names from the title (pip refuses Chinese ones).
+    API_TITLE = "Jiefen API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
@@ -110,7 +114,8 @@ class Config:
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
     API_SPEC_OPTIONS = {
         "info": {
-            "description": "扫码解纷 — reports from residents and grid workers to closed cases."
+            "description": "Jiefen (解纷), 扫码解纷 — reports from residents and grid workers to "
+            "closed cases."
         },
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }

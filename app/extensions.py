@@ -11,10 +11,12 @@ from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException
 
 from app.core.database import Base
+from app.core.replica import Session
 
 log = logging.getLogger("app.errors")
 
-db = SQLAlchemy(model_class=Base)
+# The session class sends the statistics' and ledger's reads to a replica when one is set.
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 # Limits live on the views (app.public.limits) and read their values from the config; storage
 # comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
@@ -40,6 +42,15 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
 
 
 class Api(flask_smorest.Api):
+    def init_app(self, app, *, spec_kwargs=None):
+        # Operation ids, null in nullable enums, typed nullable objects, rate-limit headers:
+        # what clients generated from the document need (app.core.openapi).
+        from app.core.openapi import ClientFriendlySpec, nullable_for_clients
+
+        spec_kwargs = {**(spec_kwargs or {}), "extra_plugins": [ClientFriendlySpec()]}
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.ma_plugin.converter.add_attribute_function(nullable_for_clients)
+
     def handle_http_exception(self, error: HTTPException):
         payload, status, headers = super().handle_http_exception(error)
         if status >= 500:

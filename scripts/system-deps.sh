@@ -19,6 +19,8 @@ case "$role" in
       poppler-utils           # pdftotext/pdftoppm read back the mediation PDFs in the tests
       chromium                # the browser the page tests drive (headless)
       nginx                   # the production stack's test runs Debian's nginx (deploy/)
+      iproute2                # the scale-out test's hosts are network namespaces (ip netns)
+      redis-server            # the scale-out test starts its own Redis on its database host
       postgresql-15-postgis-3 # PostGIS: every database test runs on it too
     ) ;;
   bench)

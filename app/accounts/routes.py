@@ -9,6 +9,7 @@ from app.accounts.schemas import (
     LoginSchema,
     RefreshSchema,
     TokenSchema,
+    UserCreateSchema,
     UserPatchSchema,
     UserSchema,
 )
@@ -86,7 +87,7 @@ def list_users(args):
 
 @users_blp.post("")
 @users_blp.staff("admin")
-@users_blp.arguments(UserSchema)
+@users_blp.arguments(UserCreateSchema)
 @users_blp.response(201, UserSchema)
 def create_user(args):
     """Create a staff user."""

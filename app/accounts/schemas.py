@@ -7,11 +7,10 @@ from app.core.schemas import Schema, ShanghaiDateTime
 
 
 class UserSchema(Schema):
+    """A user as answers show it (never the password)."""
+
     id = ma.fields.Integer(dump_only=True)
     username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    password = ma.fields.String(
-        required=True, load_only=True, validate=ma.validate.Length(min=8, max=200)
-    )
     display_name = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
     roles = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(ROLES)),
@@ -22,6 +21,15 @@ class UserSchema(Schema):
     unit_code = ma.fields.String(load_default=None, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)
     created_at = ShanghaiDateTime(dump_only=True)
+
+
+class UserCreateSchema(UserSchema):
+    """A new user: the answer's fields and the password. Kept apart from UserSchema so that the
+    OpenAPI document does not list a required password in every answer holding a user."""
+
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=8, max=200)
+    )
 
 
 class UserPatchSchema(Schema):

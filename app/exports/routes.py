@@ -6,6 +6,7 @@ from webargs.fields import DelimitedList
 
 from app.accounts.models import User
 from app.core.auth import current_user
+from app.core.replica import reads_from_replica
 from app.exports.ledger import HEADERS, MIMETYPES, ledger_file
 from app.extensions import Blueprint, db
 from app.reports.models import CHANNELS, STATUSES
@@ -48,6 +49,7 @@ def send_ledger(user: User, f: ReportFilter, kind: str):
 @blp.staff(*ROLES)
 @blp.arguments(LedgerArgs, location="query")
 @blp.response(200, BINARY, content_type=MIMETYPES["csv"])
+@reads_from_replica
 def ledger_csv(args):
     """The ledger as CSV (UTF-8 with BOM, opens in Excel)."""
     return send_ledger(current_user(), ReportFilter.from_args(args), "csv")
@@ -58,6 +60,7 @@ def ledger_csv(args):
 @blp.staff(*ROLES)
 @blp.arguments(LedgerArgs, location="query")
 @blp.response(200, BINARY, content_type=MIMETYPES["xlsx"])
+@reads_from_replica
 def ledger_xlsx(args):
     """The ledger as an Excel workbook."""
     return send_ledger(current_user(), ReportFilter.from_args(args), "xlsx")

@@ -34,6 +34,14 @@ track_blp = Blueprint(
 )
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Instead of `client_uuid`: a retry with the same key returns the same report "
+    "and tracking key",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
 
@@ -81,7 +89,10 @@ def _submission() -> tuple[Submission, str]:
         for upload in request.files.getlist("photos")
         if upload.filename or upload.content_length
     ]
-    args["client_uuid"] = args["client_uuid"] or request.headers.get("Idempotency-Key") or None
+    header_key = request.headers.get("Idempotency-Key") or None
+    if header_key is not None and len(header_key) > 64:
+        raise Invalid.field("Idempotency-Key", "at most 64 characters", "headers")
+    args["client_uuid"] = args["client_uuid"] or header_key
     return Submission(**args, photos=photos, client_address=request.remote_addr), location
 
 
@@ -95,7 +106,8 @@ def _submission() -> tuple[Submission, str]:
             "application/json": {"schema": PublicReportSchema},
             "multipart/form-data": {"schema": PublicReportFormSchema},
         },
-    }
+    },
+    parameters=[IDEMPOTENCY_KEY_PARAMETER],
 )
 @public_blp.response(201, FiledSchema)
 @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")

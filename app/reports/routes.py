@@ -164,7 +164,9 @@ def upload_photo(headers, args, report_id: int):
 @blp.staff()
 @blp.arguments(PhotoArgs, location="query")
 @blp.arguments(ConditionalHeaders, location="headers")
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/jpeg")
+@blp.response(
+    200, {"type": "string", "format": "binary"}, content_type="image/jpeg", headers=ETAG_HEADER
+)
 @blp.alt_response(304, description="Not modified: you have this photo already")
 def get_photo(args, _conditional, report_id: int, photo_id: int):
     """The stored photo as JPEG (EXIF removed); ?thumb=1 for the thumbnail."""

@@ -33,6 +33,7 @@ from app.areas.models import LEVELS, Area
 from app.categories.models import Category
 from app.core.clock import SHANGHAI, in_shanghai, now
 from app.core.errors import DomainError, Unauthorized
+from app.core.replica import reads_from_replica
 from app.exports.routes import send_ledger
 from app.extensions import db
 from app.stats.filters import ReportFilter
@@ -208,6 +209,7 @@ def _map_level(area: Area | None) -> str:
 
 @blp.get("")
 @signed_in
+@reads_from_replica
 def page(user: User):
     f, days, area = _choice(user)
     query = {"days": days, **({"area": area.code} if area else {})}
@@ -242,6 +244,7 @@ def page(user: User):
 
 @blp.get("/map.png")
 @signed_in
+@reads_from_replica
 def map_png(user: User):
     f, _, area = _choice(user)
     try:
@@ -260,6 +263,7 @@ def map_png(user: User):
 
 @blp.get("/ledger.xlsx")
 @signed_in
+@reads_from_replica
 def ledger(user: User):
     f, _, _ = _choice(user)
     return send_ledger(user, f, "xlsx")

@@ -3,6 +3,7 @@
 from flask import Response, current_app
 
 from app.core.auth import current_user
+from app.core.replica import reads_from_replica
 from app.extensions import Blueprint
 from app.stats.filters import ReportFilter
 from app.stats.hotspots import (
@@ -44,6 +45,7 @@ HOTSPOT_DOC = (
 @blp.staff(*ROLES)
 @blp.arguments(OverviewArgs, location="query")
 @blp.response(200, OverviewSchema)
+@reads_from_replica
 def get_overview(args):
     """Counts, 化解率, 按时办结率, 满意率, 返工 and times to dispatch and resolve."""
     return overview(current_user(), ReportFilter.from_args(args), args.get("group_by"))
@@ -54,6 +56,7 @@ def get_overview(args):
 @blp.staff(*ROLES)
 @blp.arguments(HotspotArgs, location="query")
 @blp.response(200, HotspotCollectionSchema)
+@reads_from_replica
 def get_hotspots(args):
     """Areas at a level with their case counts, as a GeoJSON FeatureCollection."""
     return hotspot_collection(current_user(), args["level"], ReportFilter.from_args(args))
@@ -69,6 +72,7 @@ def get_hotspots(args):
 @blp.arguments(MapArgs, location="query")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
 @blp.alt_response(503, description="no font with Chinese glyphs is installed")
+@reads_from_replica
 def get_hotspot_map(args):
     """The hotspot map as a PNG image."""
     png = hotspot_map_png(
@@ -94,6 +98,7 @@ def get_hotspot_map(args):
 @blp.staff(*ROLES)
 @blp.arguments(RepeatPlaceArgs, location="query")
 @blp.response(200, PlaceCollectionSchema)
+@reads_from_replica
 def get_repeat_places(args):
     """Places where the same trouble keeps coming back (QR sites, 100 m clusters)."""
     return repeat_place_collection(

@@ -1,0 +1,64 @@
+"""Reads that may come from a streaming replica: statistics and the ledger.
+
+With `STATS_DATABASE_URL` set, the views marked `@reads_from_replica` run their queries on
+that database (a PostgreSQL hot standby made with pg_basebackup) instead of the primary, so
+a supervisor's year-long overview or a district's ledger export does not compete with intake
+and the cleaners' queue for the primary's CPU and cache. Everything else, sign-in included,
+stays on the primary: a token issued a moment ago may not have reached the replica yet.
+
+The replica lags the primary by the replication delay (normally well under a second); figures
+and ledgers are summaries of the past and tolerate that.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_app_context
+from flask_sqlalchemy.session import Session as FlaskSession
+
+EXTENSION = "jiefen.replica"
+_FLAG = "_jiefen_reads_from_replica"
+
+
+class Session(FlaskSession):
+    """The app's session: inside a replica-reading view, every statement goes to the replica."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs: Any):
+        if bind is None and has_app_context() and g.get(_FLAG):
+            engine = replica_engine(current_app)
+            if engine is not None:
+                return engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def add_replica(app: Flask, uri: str, options: dict[str, Any]) -> sa.engine.Engine:
+    """The replica's engine, kept beside the app's own (not a Flask-SQLAlchemy bind: no model
+    lives there, and create_all must not look for one)."""
+    engine = sa.create_engine(uri, **options)
+    app.extensions[EXTENSION] = engine
+    return engine
+
+
+def replica_engine(app: Flask) -> sa.engine.Engine | None:
+    return app.extensions.get(EXTENSION)
+
+
+def reads_from_replica(view: Callable) -> Callable:
+    """Run the view's queries on the replica (when configured). Put it below the auth check."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        from app.extensions import db
+
+        # Whatever the sign-in changed belongs on the primary: write it there first.
+        db.session.flush()
+        previous = g.get(_FLAG, False)
+        setattr(g, _FLAG, True)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            setattr(g, _FLAG, previous)
+
+    return wrapper
