@@ -2,12 +2,15 @@
 
 from datetime import timedelta
 
+import pytest
+
 from app.core.clock import frozen_at
 from app.exports.ledger import HEADERS, ledger_rows
 from app.extensions import db
 from app.mediation.parts import parts_of
 from app.stats.filters import ReportFilter
 from app.workflow.sweep import sweep
+from tests.conftest import TEST_PASSWORD
 from tests.mediation.test_parts import joint_case
 from tests.mediation.test_sessions import session
 from tests.workflow.conftest import reload
@@ -16,7 +19,9 @@ from tests.workflow.test_sweep import TUESDAY
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
-def test_overview_and_ledger_count_mediation(staff, client, auth, act, dispatched):
+def mediation_cases(staff, client, auth, act, dispatched):
+    """A: a joint case agreed at its second session; B: three sessions without agreement at the
+    community tier, escalated by the rule, with one summons answered late and one never."""
     with frozen_at(TUESDAY) as clock:
         # A: joint case, agreement at the second session (sub-district tier), resolved at +5h.
         a, _ = joint_case(staff, client, auth)
@@ -53,6 +58,11 @@ def test_overview_and_ledger_count_mediation(staff, client, auth, act, dispatche
         client.post(f"/api/v1/summons/{s2}/report", json={"note": "已到场"}, headers=auth(co))
     assert sweep(TUESDAY + 3 * DAY).by_attempt_rule == [b.id]
     db.session.commit()
+    return a, b
+
+
+def test_overview_and_ledger_count_mediation(staff, client, auth, act, dispatched):
+    a, b = mediation_cases(staff, client, auth, act, dispatched)
     supervisor = staff.supervisor
     figures = client.get("/api/v1/stats/overview", headers=auth(supervisor)).json["mediation"]
     by_tier = {t["tier"]: t for t in figures["by_tier"]}
@@ -71,3 +81,30 @@ def test_overview_and_ledger_count_mediation(staff, client, auth, act, dispatche
     index = HEADERS.index("调解次数")
     assert rows[reload(a).tracking_no][index : index + 2] == (2, "协办1家")
     assert rows[reload(b).tracking_no][index : index + 2] == (3, "吹哨2家")
+
+
+@pytest.mark.browser
+def test_the_dashboard_shows_mediation(staff, client, auth, act, dispatched, live_server, browser):
+    mediation_cases(staff, client, auth, act, dispatched)
+    username = staff.supervisor.username
+    # Hand the database to the server thread (SQLite: no lock held here).
+    db.session.commit()
+    page = browser.new_page(locale="zh-CN")
+    page.goto(f"{live_server}/dashboard?days=365")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    panel = page.get_by_role("region", name="调解与联调联处")
+    panel.wait_for()
+    assert panel.locator("tr[data-tier=subdistrict]").inner_text().split() == [
+        "镇/街道", "1", "1", "100.0%",
+    ]  # fmt: skip
+    assert page.inner_text("[data-figure=sessions_to_agreement]") == "2.0"
+    assert page.inner_text("[data-figure=attempt_rule]") == "1"
+    assert page.inner_text("[data-figure=joint]") == "1"
+    rows = panel.locator("#summons tbody tr")
+    assert rows.count() == 2
+    assert (
+        "测试区社会治理中心" in rows.nth(0).inner_text()
+        and rows.nth(0).inner_text().split()[-1] == "1"
+    )
