@@ -29,7 +29,13 @@ base-url:  ## where QR codes and links point for these HOST, PORT (and PUBLIC_BA
 
 test: setup-dev  ## the whole test suite (PostGIS too when reachable; REQUIRE_POSTGIS=1 insists)
 	@bash scripts/system-deps.sh test
+	@$(MAKE) --no-print-directory tests/a11y/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility checks, from the npm registry (never a CDN).
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund
+	touch $@
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1/jiefen_bench
 BENCH_REPORTS ?= 1000000

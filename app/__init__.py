@@ -19,7 +19,7 @@ from app.core.errors import register_error_handlers
 from app.core.json import OrjsonProvider
 from app.core.replica import add_replica
 from app.core.request_log import configure_logging
-from app.extensions import Api, db, limiter, migrate
+from app.extensions import Api, csrf, db, limiter, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -118,13 +118,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
+        # Token-authenticated JSON: no cookie is sent, so there is no request to forge.
+        csrf.exempt(blueprint)
     register_error_handlers(app)
+    csrf.init_app(app)
 
+    from flask_wtf.csrf import CSRFError
+
+    from app.console.views import blp as console
+    from app.console.views import csrf_failed
     from app.core.health import blp as health
     from app.stats.dashboard import blp as dashboard
 
+    csrf.exempt(health)
     app.register_blueprint(health)
     app.register_blueprint(dashboard)
+    app.register_blueprint(console)
+    app.register_error_handler(CSRFError, csrf_failed)
 
     from app.metrics.install import install as install_metrics
 
@@ -135,6 +145,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Before the limiter's own hook, which reads the form to find the site code.
     app.before_request(limit_form_size)
     limiter.init_app(app)
+    # The resident's forms carry no session to ride on; rate limits and client_uuid guard them.
+    csrf.exempt(pages)
     app.register_blueprint(pages)
 
     @app.get("/api/v1/docs-assets/<path:filename>")

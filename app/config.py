@@ -72,6 +72,8 @@ class Config:
     # Candidates scoring below this (0…1) are not shown as possible duplicates (chosen on the
     # training split of tests/data/triage_eval.jsonl: bench/triage_quality.py).
     DUPLICATE_MIN_SCORE = 0.18
+    # The scan page asks a resident "is this the same matter?" above this score (0…1).
+    DUPLICATE_HINT_MIN_SCORE = 0.6
 
     ACCESS_TOKEN_TTL_SECONDS = 15 * 60
     REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600

@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from app.core.database import Base
@@ -18,6 +19,8 @@ log = logging.getLogger("app.errors")
 # The session class sends the statistics' and ledger's reads to a replica when one is set.
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
+# Every browser form post carries a token (Flask-WTF); the token-authenticated JSON API is exempt.
+csrf = CSRFProtect()
 # Limits live on the views (app.public.limits) and read their values from the config; storage
 # comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
 # away, counting falls back to memory: a resident's report matters more than exact limits.

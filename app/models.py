@@ -3,6 +3,7 @@
 from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
+from app.console.models import ConsoleSeen
 from app.core.idempotency import IdempotencyKey
 from app.mediation.models import MediationPolicy, MediationSession
 from app.photos.models import Photo
@@ -18,6 +19,7 @@ __all__ = [
     "AuthToken",
     "CalendarDay",
     "Category",
+    "ConsoleSeen",
     "DeadlinePolicy",
     "IdempotencyKey",
     "MediationPolicy",

@@ -4,7 +4,7 @@ import argparse
 import subprocess
 import sys
 
-from bench import baseline_bench, generate, intake_bench, locate_bench, read_bench
+from bench import baseline_bench, console_bench, generate, intake_bench, locate_bench, read_bench
 from bench.common import BENCH_DIR, DEFAULT_DATABASE_URL
 
 
@@ -25,6 +25,7 @@ def main(argv=None) -> None:
     baseline_bench.main([*url, *runs, *duration])
     intake_bench.main([*url, *runs, *duration])
     read_bench.main([*url, *runs, "--requests", "50" if args.quick else "200"])
+    console_bench.main([*url, *runs, "--requests", "20" if args.quick else "60"])
     rows = [str(min(10_000, args.reports)), str(min(100_000, args.reports))]
     print("\n== ledger export: time and peak memory (bench/ledger_memory.py)")
     ledger = [

@@ -18,6 +18,7 @@ case "$role" in
       libzbar0                # QR decoding in the tests
       poppler-utils           # pdftotext/pdftoppm read back the mediation PDFs in the tests
       chromium                # the browser the page tests drive (headless)
+      npm                     # installs axe-core (tests/a11y) for the accessibility checks
       nginx                   # the production stack's test runs Debian's nginx (deploy/)
       iproute2                # the scale-out test's hosts are network namespaces (ip netns)
       redis-server            # the scale-out test starts its own Redis on its database host

@@ -30,6 +30,7 @@ def urls(base):
     if site is not None:
         click.echo(f"  Scan-to-report page:    {base}/s/{site_code(site)}  ({site.name})")
         click.echo(f"  Follow a report:        {base}/t")
+    click.echo(f"  Staff sign-in:          {base}/console/login  (every role; lands on its page)")
     click.echo(f"  Supervisor dashboard:   {base}/dashboard  (sign in as supervisor)")
     click.echo(f"  Demo logins (demo only, password for all: {DEMO_PASSWORD}):")
     for user in DEMO_USERS:

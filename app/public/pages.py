@@ -14,8 +14,8 @@ from app.core.clock import SHANGHAI
 from app.core.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.photos.processing import MAX_BYTES
-from app.public import limits
-from app.public.case_view import public_case
+from app.public import duplicate_hint, limits
+from app.public.case_view import CASE_ACTIONS, public_case
 from app.public.intake import (
     MAX_DESCRIPTION,
     MAX_PHOTOS,
@@ -92,7 +92,7 @@ def _categories() -> list[tuple[Category, list[Category]]]:
     ]
 
 
-def _form(site: QrSite, values=None, errors=None, client_uuid=None, status: int = 200):
+def _form(site: QrSite, values=None, errors=None, client_uuid=None, status: int = 200, hint=None):
     html = render_template(
         "public/scan.html",
         site=site,
@@ -104,6 +104,8 @@ def _form(site: QrSite, values=None, errors=None, client_uuid=None, status: int 
         max_description=MAX_DESCRIPTION,
         max_photos=MAX_PHOTOS,
         centre=current_app.config["CENTRE_NAME"],
+        hint=hint,
+        similar_url=url_for("pages.similar", code=site_code(site)),
     )
     return html, status
 
@@ -173,6 +175,20 @@ def scan_submit(code: str):
         site = resolve_code(code)
     except (NotFound, CodeGone) as error:
         return _bad_code(error)
+    choice = request.form.get("duplicate_choice", "")
+    if choice == "follow":
+        return _follow(request.form.get("follow_token", ""))
+    if choice != "new" and not request.form.get("website") and not _sent_before():
+        hint = duplicate_hint.similar_open_report(
+            site,
+            request.form.get("description", ""),
+            request.form.get("category_code") or None,
+            request.form.get("contact_phone") or None,
+        )
+        if hint is not None:
+            # Asked once, before anything is stored: the resident decides.
+            values = request.form.to_dict()
+            return _form(site, values, None, values.get("client_uuid"), 200, hint)
     submission = _form_submission(code)
     try:
         filed = _file(submission)
@@ -190,6 +206,59 @@ def scan_submit(code: str):
             new=1,
         ),
         303,
+    )
+
+
+@pages.get("/s/<code>/similar")
+@limits.pages_per_address
+def similar(code: str):
+    """The page's script asks, as the resident types: an open report saying the same here?"""
+    try:
+        site = resolve_code(code)
+    except (NotFound, CodeGone):
+        return "", 404
+    hint = duplicate_hint.similar_open_report(
+        site,
+        request.args.get("description", "")[:MAX_DESCRIPTION],
+        request.args.get("category_code") or None,
+    )
+    if hint is None:
+        return "", 204
+    return render_template("public/duplicate_hint.html", hint=hint)
+
+
+def _sent_before() -> bool:
+    """This very form filed a report already (back button, resend): it replays, never asks."""
+    client_uuid = request.form.get("client_uuid") or None
+    return client_uuid is not None and (
+        db.session.scalar(select(Report.id).where(Report.client_uuid == client_uuid)) is not None
+    )
+
+
+def _follow(token: str):
+    report = duplicate_hint.report_for_token(token)
+    if report is None:
+        return _message("链接无效", "请返回重新提交。", 404)
+    duplicate_hint.follow(report)
+    db.session.commit()
+    return redirect(url_for("pages.follow_page", token=token), 303)
+
+
+@pages.get("/f/<token>")
+@limits.pages_per_address
+def follow_page(token: str):
+    """The progress of a case another resident reported: the public summary, no personal data."""
+    report = duplicate_hint.report_for_token(token)
+    if report is None:
+        return _message("没有找到这条反映", "链接无效或已过期。", 404)
+    case = public_case(report)
+    timeline = [e for e in case.timeline if e.action in CASE_ACTIONS]
+    return render_template(
+        "public/follow.html",
+        case=case,
+        timeline=timeline,
+        summary=duplicate_hint.public_summary(report.description),
+        followed=duplicate_hint.residents_following([report.id]).get(report.id, 0),
     )
 
 

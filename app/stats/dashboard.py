@@ -1,38 +1,32 @@
 """The supervisor page (/dashboard): the map, headline rates and overdue cases on one screen.
 
-Sign-in is a server-side session, not a token in sessionStorage: the page is rendered on the
-server and works without JavaScript (old office browsers, wall screens), the map image and the
-ledger download are plain links the cookie authenticates, and no script can read the
-credential (HttpOnly). The session is tied to a token family made by the normal sign-in, so
-signing out, disabling the user or revoking the family ends it at once.
+Sign-in is the console's server-side session (app.console.session), not a token in
+sessionStorage: the page is rendered on the server and works without JavaScript (old office
+browsers, wall screens), the map image and the ledger download are plain links the cookie
+authenticates, and no script can read the credential (HttpOnly).
 """
 
-import hmac
-import secrets
 from datetime import datetime, time, timedelta
-from functools import wraps
 
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from sqlalchemy import select
 
-from app.accounts import service as accounts
-from app.accounts.models import AuthToken, User
-from app.accounts.tokens import REFRESH, revoke_family, user_for_access_token
+from app.accounts.models import User
 from app.areas.models import LEVELS, Area
 from app.categories.models import Category
+from app.console.session import end_session, safe_next
+from app.console.session import signed_in as console_signed_in
 from app.core.clock import SHANGHAI, in_shanghai, now
-from app.core.errors import DomainError, Unauthorized
+from app.core.errors import DomainError
 from app.core.replica import reads_from_replica
 from app.exports.routes import send_ledger
 from app.extensions import db
@@ -55,56 +49,9 @@ PERIOD_DAYS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
 
 
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
-
-
-def _check_csrf() -> None:
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, "表单已过期，请刷新页面后重试")
-
-
-def session_user() -> User | None:
-    """The signed-in user of this browser session, if it is still valid."""
-    family, user_id, started = session.get("family"), session.get("user_id"), session.get("at")
-    if not family or not user_id or not started:
-        return None
-    hours = current_app.config["DASHBOARD_SESSION_HOURS"]
-    if datetime.fromisoformat(started) + timedelta(hours=hours) <= now():
-        session.clear()
-        return None
-    alive = db.session.scalar(
-        select(AuthToken.id)
-        .where(
-            AuthToken.family == family,
-            AuthToken.kind == REFRESH,
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > now(),
-        )
-        .limit(1)
-    )
-    user = db.session.get(User, user_id)
-    if alive is None or user is None or not user.active or not user.has_role(*PAGE_ROLES):
-        session.clear()
-        return None
-    g.current_user = user
-    return user
-
-
 def signed_in(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = session_user()
-        if user is None:
-            if request.path.endswith((".png", ".xlsx")):
-                abort(401)
-            return redirect(url_for(".login", next=request.full_path))
-        return view(user, *args, **kwargs)
-
-    return wrapper
+    """Supervisors and admins, signed in at the one staff sign-in (/console/login)."""
+    return console_signed_in(*PAGE_ROLES)(view)
 
 
 @blp.app_template_filter("duration")
@@ -128,54 +75,17 @@ def shanghai_filter(moment: datetime | None) -> str:
     return "" if moment is None else f"{in_shanghai(moment):%m-%d %H:%M}"
 
 
-def _safe_next(target: str | None) -> str:
-    # Only paths on this page: never an open redirect to another site.
-    if target and target.startswith("/dashboard") and not target.startswith("//"):
-        return target
-    return url_for(".page")
-
-
-@blp.route("/login", methods=["GET", "POST"])
+@blp.get("/login")
 def login():
-    error, status = None, 200
-    if request.method == "POST":
-        _check_csrf()
-        try:
-            pair = accounts.sign_in(
-                request.form.get("username", "").strip(), request.form.get("password", "")
-            )
-        except Unauthorized:
-            error, status = "用户名或密码错误，或账号已停用。", 401
-        else:
-            _, token = user_for_access_token(pair.access_token)
-            if not pair.user.has_role(*PAGE_ROLES):
-                revoke_family(token.family)
-                db.session.commit()
-                error, status = "此页面仅供督办人员和系统管理员使用。", 403
-            else:
-                db.session.commit()
-                session.clear()  # a fresh session: nothing carried over from before sign-in
-                session.update(family=token.family, user_id=pair.user.id, at=now().isoformat())
-                return redirect(_safe_next(request.args.get("next")))
-    body = render_template(
-        "stats/login.html",
-        error=error,
-        csrf=_csrf_token(),
-        centre=current_app.config["CENTRE_NAME"],
-        next=request.args.get("next", ""),
-    )
-    return Response(body, status=status)
+    """The dashboard signs in where every staff page does."""
+    target = safe_next(request.args.get("next")) or url_for(".page")
+    return redirect(url_for("console.login", next=target))
 
 
 @blp.post("/logout")
 def logout():
-    _check_csrf()
-    family = session.get("family")
-    if family:
-        accounts.sign_out(family)
-        db.session.commit()
-    session.clear()
-    return redirect(url_for(".login"))
+    end_session()
+    return redirect(url_for("console.login"), 303)
 
 
 def _choice(user: User) -> tuple[ReportFilter, int, Area | None]:
@@ -223,7 +133,6 @@ def page(user: User):
         "stats/dashboard.html",
         user=user,
         centre=current_app.config["CENTRE_NAME"],
-        csrf=_csrf_token(),
         days=days,
         period_days=PERIOD_DAYS,
         period=period_label(f.since, f.until),

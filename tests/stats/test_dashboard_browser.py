@@ -23,7 +23,7 @@ def test_dashboard_in_chromium(app, areas, make_user, live_server, browser):
         db.session.commit()
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
         page.goto(f"{live_server}/dashboard")
-        assert page.locator("h2").inner_text() == "工作人员登录"
+        assert page.locator("h1").inner_text() == "工作人员登录"
         page.fill("input[name=username]", "duban")
         page.fill("input[name=password]", TEST_PASSWORD)
         page.click("button[type=submit]")
