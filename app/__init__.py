@@ -6,9 +6,11 @@ from typing import Any
 from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app import models  # noqa: F401  (every table on the metadata)
 from app.config import Config, check_production_safety, from_environment
+from app.core.clean_input import check_request_text
 from app.core.database import (
     configure_postgresql_engine,
     configure_sqlite_engine,
@@ -16,10 +18,11 @@ from app.core.database import (
     engine_options,
 )
 from app.core.errors import register_error_handlers
-from app.core.json import OrjsonProvider
+from app.core.headers import install as install_headers
+from app.core.limits import limit_body
 from app.core.replica import add_replica
 from app.core.request_log import configure_logging
-from app.extensions import Api, csrf, db, limiter, migrate
+from app.extensions import Api, JSONProvider, csrf, db, limiter, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -32,6 +35,8 @@ def _blueprints():
     from app.categories.routes import blp as categories
     from app.exports.routes import blp as exports
     from app.mediation.routes import blp as mediation
+    from app.open311.routes import blp as open311
+    from app.open311.routes import keys_blp as open311_keys
     from app.public.api import public_blp, track_blp
     from app.qr_sites.routes import blp as qr_sites
     from app.reports.routes import blp as reports
@@ -46,16 +51,27 @@ def _blueprints():
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules, workflow, mediation, deadlines, stats, exports,
-        webhooks,
+        queue, triage, triage_rules, workflow, mediation, deadlines, stats, exports, webhooks,
+        open311_keys, open311,
     )  # fmt: skip
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in paths stops at the id columns' range (PostgreSQL's integer): a larger
+    number is an id that cannot exist, a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _cli_groups():
     from app.accounts.cli import users_cli
     from app.areas.cli import areas_cli
     from app.backups import cli as backup_commands  # noqa: F401  (flask db backup | restore)
+    from app.core.idempotency import idempotency_cli
     from app.demo.cli import demo_cli
+    from app.open311.cli import open311_cli
     from app.qr_sites.cli import qr_sites_cli
     from app.triage.cli import triage_cli
     from app.webhooks.cli import outbox_cli
@@ -63,6 +79,8 @@ def _cli_groups():
 
     return (
         users_cli, areas_cli, demo_cli, qr_sites_cli, triage_cli, sla_cli, reports_cli, outbox_cli,
+        open311_cli,
+        idempotency_cli,
     )  # fmt: skip
 
 
@@ -79,7 +97,8 @@ def _hooks() -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.json = OrjsonProvider(app)
+    app.json = JSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(Config)
     app.config.from_envvar("JIEFEN_SETTINGS", silent=True)
     app.config.update(from_environment())
@@ -91,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(uri, app.config)
 
     configure_logging(app)
+    install_headers(app)
     # Posters need a font that draws Chinese: a missing one stops the start, not the printer.
     from app.qr_sites.posters import check_font
 
@@ -118,10 +138,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
-        # Token-authenticated JSON: no cookie is sent, so there is no request to forge.
+        # Token-authenticated JSON (and the public JSON API): no cookie, nothing to forge.
         csrf.exempt(blueprint)
     register_error_handlers(app)
-    csrf.init_app(app)
 
     from flask_wtf.csrf import CSRFError
 
@@ -135,6 +154,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard)
     app.register_blueprint(console)
     app.register_error_handler(CSRFError, csrf_failed)
+    from app.open311.routes import fallback as open311_fallback
+
+    csrf.exempt(open311_fallback)  # api_key, not a cookie, authenticates Open311 clients
+    app.register_blueprint(open311_fallback)
 
     from app.metrics.install import install as install_metrics
 
@@ -142,11 +165,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app.public.pages import limit_form_size, pages
 
-    # Before the limiter's own hook, which reads the form to find the site code.
+    # Body limits first: CSRF and the limiter's own hook read the form (the site code).
+    app.before_request(limit_body)
     app.before_request(limit_form_size)
+    app.before_request(check_request_text)
+    csrf.init_app(app)
     limiter.init_app(app)
-    # The resident's forms carry no session to ride on; rate limits and client_uuid guard them.
-    csrf.exempt(pages)
     app.register_blueprint(pages)
 
     @app.get("/api/v1/docs-assets/<path:filename>")

@@ -29,6 +29,9 @@ class Config:
 
     # Empty means instance/photos. Stored photos have EXIF removed.
     PHOTO_STORAGE_DIR = ""
+    # Decoded pixels all the photos of one public report may cost together (each photo is
+    # also held to 40 MP on its own).
+    PHOTO_PIXELS_PER_REQUEST = 60_000_000
     # Empty means the first CJK font found among the Debian defaults (qr.fonts).
     CJK_FONT_PATH = ""
 
@@ -39,12 +42,29 @@ class Config:
     RATELIMIT_ENABLED = True
     # memory:// is per process; with several app servers use redis://host:6379/0.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Production refuses memory:// (each worker would count alone, multiplying every limit,
+    # sign-in throttling included) unless this says the service runs as one process.
+    RATELIMIT_SINGLE_PROCESS = False
+    # How long a retried write (same Idempotency-Key) is recognised; `flask idempotency purge`.
+    IDEMPOTENCY_WINDOW_HOURS = 48
     RATE_LIMIT_REPORTS_PER_ADDRESS = "10 per minute;200 per day"
     RATE_LIMIT_REPORTS_PER_CODE = "30 per hour"
     RATE_LIMIT_PAGES_PER_ADDRESS = "60 per minute"
     RATE_LIMIT_TRACKING_WRITES_PER_ADDRESS = "10 per minute"
     # Reverse proxies in front of the app whose X-Forwarded-For can be trusted (0: none).
     TRUSTED_PROXY_COUNT = 0
+    # Open311 GeoReport v2 (app.open311). Positions published there are rounded to this many
+    # decimal degrees (3 ≈ 100 m): a report shows its estate, not the reporter's door.
+    PUBLIC_POSITION_DECIMALS = 3
+    # Who client developers contact (discovery); empty means CENTRE_NAME.
+    OPEN311_CONTACT = ""
+    # Where client developers ask for an api_key (GeoReport discovery's key_service).
+    OPEN311_KEY_SERVICE = "请联系中心管理员申请 api_key（flask open311 issue-key）"
+    OPEN311_SERVICE_NOTICE = "中心将在1个工作日内核实并交属地单位办理，进展可通过本接口查询。"
+    # A new key's limit when the admin names none (Flask-Limiter's notation), and reads per
+    # address (GET needs no key).
+    OPEN311_DEFAULT_KEY_RATE_LIMIT = "60 per minute;2000 per day"
+    RATE_LIMIT_OPEN311_READS_PER_ADDRESS = "120 per minute"
     # How many times a dissatisfied call-back reopens a case before a supervisor takes over.
     REOPEN_LIMIT = 2
     # 首办责任: a unit may return a case as "not ours" only this long after it arrived.
@@ -80,6 +100,10 @@ class Config:
     # A spent refresh token sent again within this many seconds is a duplicate request (refused
     # quietly); later it is a stolen copy, and the whole login is revoked.
     REFRESH_REUSE_GRACE_SECONDS = 30
+    # Failed sign-ins allowed per account and per client address (any sign-in path) before
+    # 429 with Retry-After; kept in RATELIMIT_STORAGE_URI.
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     # argon2 cost: the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
@@ -93,11 +117,24 @@ class Config:
     # Consecutive failed attempts after which a subscription is marked failing and paused.
     WEBHOOK_FAILING_AFTER = 5
     WEBHOOK_POLL_SECONDS = 5.0
+    # Comma-separated networks webhooks may reach although internal (e.g. "10.1.2.0/24"):
+    # by default loopback, private, link-local, reserved and metadata addresses are refused.
+    WEBHOOK_ALLOWED_NETWORKS = ""
 
     # The supervisor page's sign-in (a cookie session tied to a token family).
     DASHBOARD_SESSION_HOURS = 12
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_SECURE = False  # forced on with JIEFEN_ENV=production
+    # CSRF tokens (Flask-WTF) live as long as the browser session that holds them.
+    WTF_CSRF_TIME_LIMIT = None
+    # No Referer check on HTTPS: pages send Referrer-Policy: no-referrer (the token is the check).
+    WTF_CSRF_SSL_STRICT = False
+
+    # Request bodies: none larger than this is read (413); sign-ins, tracking answers and other
+    # small forms are held to SMALL_BODY_MAX_BYTES. Public report forms have their own limit
+    # (three photos, app/public/pages.py).
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    SMALL_BODY_MAX_BYTES = 64 * 1024
 
     # /metrics answers only with "Authorization: Bearer <this>"; empty turns it off (app/metrics).
     METRICS_TOKEN = ""
@@ -149,10 +186,19 @@ def from_environment(environ: os._Environ | dict[str, str] | None = None) -> dic
 
 
 def check_production_safety(config: dict[str, Any]) -> None:
-    """Refuse to run production on the secret key that ships in the source."""
-    if config.get("JIEFEN_ENV") == "production" and (
-        not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY
-    ):
+    """Refuse to run production on the secret key that ships in the source, or with rate
+    limits each worker counts alone; production cookies are Secure."""
+    if config.get("JIEFEN_ENV") != "production":
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError(
             "SECRET_KEY is the built-in development key; set SECRET_KEY before running production"
         )
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not config.get("RATELIMIT_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is memory://, counted per process: with several workers "
+            "every limit multiplies. Set RATELIMIT_STORAGE_URI=redis://host:6379/0, or "
+            "RATELIMIT_SINGLE_PROCESS=true if the service really runs as one process"
+        )
+    config["SESSION_COOKIE_SECURE"] = True

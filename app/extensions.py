@@ -9,9 +9,13 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
+from app.core.clean_input import load_json
 from app.core.database import Base
+from app.core.json import OrjsonProvider
 from app.core.replica import Session
 
 log = logging.getLogger("app.errors")
@@ -19,7 +23,8 @@ log = logging.getLogger("app.errors")
 # The session class sends the statistics' and ledger's reads to a replica when one is set.
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
-# Every browser form post carries a token (Flask-WTF); the token-authenticated JSON API is exempt.
+# Every cookie-authenticated form post carries csrf_token(); the token-authenticated JSON API
+# is exempt (a browser does not send a bearer token by itself).
 csrf = CSRFProtect()
 # Limits live on the views (app.public.limits) and read their values from the config; storage
 # comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
@@ -70,9 +75,27 @@ class Api(flask_smorest.Api):
         return payload, status, headers
 
 
+class JSONProvider(OrjsonProvider):
+    """orjson's UTF-8 answers; request.get_json() refuses what no database stores, naming the
+    field (core.clean_input)."""
+
+    def loads(self, s, **kwargs):
+        return load_json(s)
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs reading JSON bodies through the same checks as request.get_json()."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return load_json(req.get_data(cache=True))
+
+
 class Blueprint(flask_smorest.Blueprint):
     """The project's blueprint: adds the staff-authentication decorator (see core.auth)."""
 
+    ARGUMENTS_PARSER = ArgumentsParser()
     # A body a phone may send as JSON or as a multipart form with files (webargs reads either);
     # the document shows the form, which is the one that can carry the files.
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {

@@ -4,8 +4,9 @@ from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
-from app.core.idempotency import IdempotencyKey
-from app.mediation.models import MediationPolicy, MediationSession
+from app.core.idempotency import IdempotencyRecord
+from app.mediation.models import CasePart, MediationPolicy, MediationSession
+from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
 from app.reports.models import Report, ReportEvent, ReportParty
@@ -18,12 +19,15 @@ __all__ = [
     "Area",
     "AuthToken",
     "CalendarDay",
+    "CasePart",
     "Category",
     "ConsoleSeen",
     "DeadlinePolicy",
-    "IdempotencyKey",
+    "IdempotencyRecord",
     "MediationPolicy",
     "MediationSession",
+    "Open311Key",
+    "Open311Request",
     "OutboxEvent",
     "Photo",
     "QrSite",

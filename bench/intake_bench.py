@@ -135,7 +135,7 @@ def delete_reports_after(url: str, last_id: int) -> int:
     """Remove what the benchmark filed: its reports, the rows that point at them (events,
     suggestions, outbox …) and the rows that point at those (webhook deliveries); then VACUUM
     them, so the next run does not wade through their dead index entries either."""
-    tables = ["reports", "idempotency_keys"]
+    tables = ["reports", "idempotency_records"]
     with psycopg.connect(url) as conn:
         # Foreign keys are not checked while we delete in whatever order (a benchmark
         # database, as its owner): every referencing table is found and cleared below.
@@ -149,8 +149,8 @@ def delete_reports_after(url: str, last_id: int) -> int:
             tables.append(table)
         deleted = conn.execute("DELETE FROM reports WHERE id > %s", (last_id,)).rowcount
         conn.execute(
-            "DELETE FROM idempotency_keys WHERE user_id IN"
-            " (SELECT id FROM users WHERE username = %s)",
+            "DELETE FROM idempotency_records WHERE scope IN"
+            " (SELECT 'user:' || id FROM users WHERE username = %s)",
             (GRID_WORKER,),
         )
         conn.commit()

@@ -13,7 +13,7 @@ import shapely
 
 from app.categories.seed import CATEGORIES
 from app.demo.load import unit_code_for
-from app.reports.intake import TRACKING_ALPHABET, hash_tracking_key
+from app.reports.intake import TRACKING_ALPHABET
 from app.reports.models import (
     CARDS,
     CHANNELS,
@@ -23,6 +23,7 @@ from app.reports.models import (
     STATUSES,
     TIERS,
 )
+from app.reports.tracking_keys import hash_tracking_key
 from bench.district import District, sample_points
 
 DAYS = 730

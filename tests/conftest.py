@@ -12,16 +12,20 @@ from app.accounts.service import create_user
 from app.accounts.tokens import issue_pair
 from app.areas.importer import import_feature_collection
 from app.categories.seed import seed_categories
-from app.extensions import db
+from app.extensions import db, limiter
 from app.triage.seed import seed_rules
 from app.units.service import create_unit
 from tests import pg_admin
-from tests.geometry import TEST_AREAS
+from tests.helpers.geometry import TEST_AREAS
+from tests.helpers.isolation import needs_real_commits, rollback_isolation
 
 # Fixtures shared by the browser tests (Chromium, a live server).
 pytest_plugins = ["tests.browser"]
 
 TEST_PASSWORD = "correct-horse-9"
+DIALECTS = ("sqlite", "postgresql")
+# A commit in a test joined to the outer transaction only releases a savepoint.
+db.session.session_factory.configure(join_transaction_mode="create_savepoint")
 
 
 def base_config(url: str) -> dict:
@@ -83,7 +87,32 @@ def empty_database_url(dialect: str, request, tmp_path_factory) -> str:
     return request.getfixturevalue("postgres_database")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dialects(*names): run this test on these databases only (sqlite, postgresql); "
+        "for tests of no database behaviour. Default: both.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "commits: the test needs real commits (other connections, threads, a live server); "
+        "found by itself for the usual cases, see needs_real_commits.",
+    )
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """GeoAlchemy2's pattern: every test on a database runs once per dialect it is marked for."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("dialects")
+    names = list(marker.args) if marker else list(DIALECTS)
+    unknown = set(names) - set(DIALECTS)
+    if unknown:
+        raise pytest.UsageError(f"unknown dialect(s) {sorted(unknown)}; use {DIALECTS}")
+    metafunc.parametrize("database_url", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory) -> str:
     """A database with the schema, one per dialect for the whole session."""
     url = empty_database_url(request.param, request, tmp_path_factory)
@@ -105,18 +134,124 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _seed() -> None:
+    """What every test starts from: the categories and the triage rules, nothing else."""
+    seed_categories()
+    seed_rules()
+    db.session.commit()
+
+
+class SessionApp:
+    """One app per dialect for the whole run: building one (the OpenAPI document above all)
+    was most of every test's setup. A test that adds a route or a handler gets it on the
+    shared app; the app is then built again for the tests after it."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.app = self._build()
+
+    def _build(self):
+        app = create_app(base_config(self.url))
+        with app.app_context():
+            _empty_tables()
+            _seed()
+            db.session.remove()
+        return app
+
+    def checkout(self):
+        # Flask refuses new routes once an app has served a request; a test may still add one.
+        self.app._got_first_request = False
+        return self.app, self._setup_of(self.app)
+
+    def checkin(self, app, setup) -> None:
+        if self._setup_of(app) != setup:
+            with app.app_context():
+                db.engine.dispose()
+            self.app = self._build()
+
+    @staticmethod
+    def _setup_of(app) -> tuple:
+        # Flask keeps these in defaultdicts that serving a request fills with empty entries:
+        # only what is registered counts.
+        handlers = {
+            (blueprint, code, kind): handler
+            for blueprint, codes in app.error_handler_spec.items()
+            for code, kinds in codes.items()
+            for kind, handler in kinds.items()
+        }
+        hooks = [
+            {name: tuple(funcs) for name, funcs in registry.items() if funcs}
+            for registry in (
+                app.before_request_funcs,
+                app.after_request_funcs,
+                app.teardown_request_funcs,
+            )
+        ]
+        return (len(app.url_map._rules), tuple(app.view_functions), handlers, *hooks)
+
+    def close(self) -> None:
+        with self.app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_app(database_url) -> Iterator[SessionApp]:
+    apps = SessionApp(database_url)
+    yield apps
+    apps.close()
+
+
 @pytest.fixture
-def app(database_url):
-    app = create_app(base_config(database_url))
-    with app.app_context():
-        _empty_tables()
-        seed_categories()
-        seed_rules()
-        db.session.commit()
+def app(session_app, request):
+    """The app in an app context, with categories and rules seeded and every other table empty.
+
+    Most tests run inside one outer transaction that is rolled back at the end (their commits
+    only release savepoints). Tests that need real commits get them and the tables are emptied
+    and seeded again afterwards. The app's config and rate-limit counts are restored too.
+    """
+    shared, setup = session_app.checkout()
+    config = dict(shared.config)
+    try:
+        with shared.app_context():
+            limiter.reset()
+            if needs_real_commits(request):
+                yield from _committing(shared)
+            else:
+                yield from _rolled_back(shared)
+    finally:
+        shared.config.clear()
+        shared.config.update(config)
+        session_app.checkin(shared, setup)
+
+
+def _committing(app):
+    try:
         yield app
+    finally:
         db.session.rollback()
         db.session.remove()
-        db.engine.dispose()
+        _empty_tables()
+        _seed()
+        db.session.remove()
+
+
+def _rolled_back(app):
+    engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    # Flask-SQLAlchemy's session asks `db.engines` for its bind: every session in this app
+    # context now joins the outer transaction and turns its commits into savepoints.
+    engines[None] = connection  # type: ignore[index]
+    rollback_isolation.active = True
+    try:
+        yield app
+    finally:
+        rollback_isolation.active = False
+        db.session.remove()
+        engines[None] = engine  # type: ignore[index]
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

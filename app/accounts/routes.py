@@ -14,6 +14,7 @@ from app.accounts.schemas import (
     UserSchema,
 )
 from app.core.auth import authenticate
+from app.core.limits import body_limit
 from app.core.lookup import get_or_404
 from app.core.pagination import CursorArgs, page_by_id, page_schema
 from app.extensions import Blueprint, db
@@ -34,8 +35,10 @@ def _token_body(pair: tokens.TokenPair) -> dict:
 
 
 @blp.post("/token")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many failed sign-ins")
 def login(args):
     """Sign in with username and password: a short access token and a refresh token."""
     pair = service.sign_in(args["username"], args["password"])
@@ -44,6 +47,7 @@ def login(args):
 
 
 @blp.post("/refresh")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokenSchema)
 def refresh(args):
@@ -58,6 +62,7 @@ def refresh(args):
 
 
 @blp.post("/logout")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(204)
 def logout():
@@ -101,8 +106,9 @@ def create_user(args):
 @users_blp.arguments(UserPatchSchema)
 @users_blp.response(200, UserSchema)
 def patch_user(args, user_id: int):
-    """Enable or disable a user; a disabled user's tokens stop working at once."""
+    """Enable or disable a user: disabling revokes every token and session they hold, for good
+    (enabling again revives none). Nobody can disable themselves or the last active admin."""
     user = get_or_404(User, user_id, "user")
-    service.set_active(user, args["active"])
+    service.set_active(user, args["active"], by=g.current_user)
     db.session.commit()
     return user

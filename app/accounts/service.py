@@ -1,11 +1,12 @@
 """Creating users, signing in, and disabling users."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts import throttle
 from app.accounts.models import ROLES, User, UserArea, UserRole
 from app.accounts.passwords import burn_time, hash_password, verify_password
-from app.accounts.tokens import TokenPair, issue_pair, revoke_family
+from app.accounts.tokens import TokenPair, issue_pair, revoke_all, revoke_family
 from app.areas.models import Area
 from app.core.errors import Conflict, Invalid, Unauthorized
 from app.extensions import db
@@ -60,19 +61,51 @@ def create_user(
 
 
 def sign_in(username: str, password: str) -> TokenPair:
+    """The one credential check every sign-in path calls (token API, supervisor page, …).
+
+    Throttled per account and per address (accounts.throttle). A disabled account gets the
+    same answer as a wrong password, so the answer never confirms a password.
+    """
+    throttle.check(username)
     user = db.session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         burn_time(password)
+        right = False
+    else:
+        right = verify_password(user.password_hash, password)
+    if not right or not user.active:
+        throttle.failed(username)
         raise Unauthorized("wrong username or password")
-    if not verify_password(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
-    if not user.active:
-        raise Unauthorized("user is disabled")
     return issue_pair(user)
 
 
-def set_active(user: User, active: bool) -> None:
-    """Disabling takes effect at once: every token check looks at `active`."""
+def _active_admins() -> int:
+    return db.session.scalar(
+        select(func.count(User.id))
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), UserRole.role == "admin")
+    )
+
+
+def check_admin_change(user: User, by: User | None, *, active: bool, roles: list[str]) -> None:
+    """An admin cannot lock themselves out, and the last active admin stays one."""
+    losing_admin = user.active and user.has_role("admin") and (not active or "admin" not in roles)
+    if not losing_admin:
+        return
+    if by is not None and by.id == user.id:
+        field = "active" if not active else "roles"
+        raise Invalid.field(field, "you cannot disable or demote yourself; ask another admin")
+    if _active_admins() <= 1:
+        field = "active" if not active else "roles"
+        raise Invalid.field(field, "this is the last active admin; make another admin first")
+
+
+def set_active(user: User, active: bool, by: User | None = None) -> None:
+    """Disabling ends everything the user holds, for good: every token and session family is
+    revoked, so enabling the user again later revives none of them."""
+    check_admin_change(user, by, active=active, roles=user.roles)
+    if user.active and not active:
+        revoke_all(user.id)
     user.active = active
 
 

@@ -99,6 +99,15 @@ def revoke_family(family: str) -> None:
     )
 
 
+def revoke_all(user_id: int) -> None:
+    """Every token of the user, access and refresh, every login (and so every page session)."""
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+
+
 def refresh(refresh_token: str) -> TokenPair:
     """Trade a refresh token for a new pair; the old one is spent.
 

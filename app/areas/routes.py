@@ -77,4 +77,6 @@ def get_area(args, code: str):
     area = db.session.scalars(select(Area).where(Area.code == code)).first()
     if area is None:
         raise NotFound(f"no area {code}")
-    return AreaDetailSchema(exclude=() if args["geometry"] else ("geometry",)).dump(area)
+    # The response schema dumps what is returned (once): the area itself carries its polygon;
+    # without ?geometry=1 a plain dict without it is returned.
+    return area if args["geometry"] else AreaSchema().dump(area)

@@ -76,6 +76,7 @@ def start_session(username: str, password: str) -> User:
     _, token = user_for_access_token(pair.access_token)
     db.session.commit()
     session.clear()  # a fresh session: nothing carried over from before sign-in
+    g.pop("csrf_token", None)  # nor the CSRF token Flask-WTF cached for it
     session.update(family=token.family, user_id=pair.user.id, at=now().isoformat())
     return pair.user
 

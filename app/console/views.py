@@ -20,6 +20,7 @@ from flask import (
 from sqlalchemy import select
 
 from app.accounts.models import ROLES_SEEING_PHONES, User
+from app.accounts.throttle import TooManyAttempts
 from app.areas.models import ROUTING_LEVEL, Area
 from app.categories.models import Category
 from app.console import actions, labels
@@ -30,6 +31,7 @@ from app.console.session import end_session, safe_next, signed_in, start_session
 from app.core.auth import scope_of
 from app.core.clock import in_shanghai, now
 from app.core.errors import Forbidden, Invalid, NotFound, Unauthorized
+from app.core.limits import body_limit
 from app.core.privacy import mask_phone
 from app.core.spatial import to_shapely
 from app.extensions import db
@@ -162,24 +164,33 @@ def _looked(user: User) -> dict:
 
 
 @blp.route("/login", methods=["GET", "POST"])
+@body_limit("SMALL_BODY_MAX_BYTES")
 def login():
-    error, status = None, 200
+    error, status, retry_after = None, 200, None
     target = safe_next(request.args.get("next"))
     if request.method == "POST":
         try:
             start_session(
                 request.form.get("username", "").strip(), request.form.get("password", "")
             )
+        except TooManyAttempts as refused:
+            db.session.commit()
+            error, status = "登录失败次数过多，请稍后再试。", 429
+            retry_after = refused.retry_after
         except Unauthorized:
             db.session.commit()  # keep what the credential check recorded (throttling)
             error, status = "用户名或密码错误，或账号已停用。", 401
         else:
             return redirect(target or url_for(".home"), 303)
     body = render_template("console/login.html", error=error, next=target or "", user=None)
-    return Response(body, status=status)
+    response = Response(body, status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @blp.post("/logout")
+@body_limit("SMALL_BODY_MAX_BYTES")
 def logout():
     end_session()
     return redirect(url_for(".login"), 303)

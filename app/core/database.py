@@ -35,7 +35,9 @@ def database_uri(config: dict[str, Any], instance_path: str) -> str:
 
 
 def engine_options(uri: str, config: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {"echo": bool(config.get("SQL_ECHO"))}
+    # hide_parameters: a database error's text (logged with its traceback) would otherwise
+    # carry the statement's values: reporters' names and phones, token and key hashes.
+    options: dict[str, Any] = {"echo": bool(config.get("SQL_ECHO")), "hide_parameters": True}
     if uri.startswith("sqlite"):
         # The interpreter's own sqlite3 module often cannot load extensions; sqlean can.
         options["module"] = sqlean

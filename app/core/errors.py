@@ -1,10 +1,13 @@
 """Domain errors, and how every error leaves the service: flask-smorest's error shape."""
 
+import contextlib
 import logging
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 log = logging.getLogger(__name__)
@@ -12,6 +15,7 @@ log = logging.getLogger(__name__)
 
 class DomainError(Exception):
     status_code = HTTPStatus.BAD_REQUEST
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str, errors: dict[str, Any] | None = None):
         super().__init__(message)
@@ -66,7 +70,43 @@ def error_body(status: int, message: str | None = None, errors: Any = None) -> d
     return body
 
 
+# How long a client should wait before retrying while the database is away.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _database_unavailable(error: Exception):
+    from app.extensions import db
+
+    # The connection is gone; the pool replaces it on the next checkout.
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    # One line, no traceback: an outage would otherwise write two tracebacks per request.
+    log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
+    response = jsonify(error_body(503, "the database is unavailable; try again shortly"))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
+
+    @app.errorhandler(DBAPIError)
+    def _dbapi_error(error: DBAPIError):
+        if error.connection_invalidated:
+            return _database_unavailable(error)
+        raise error
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError):
+        # A value the schemas let through but the column cannot hold: the caller's input.
+        from app.extensions import db
+
+        db.session.rollback()
+        log.warning("value refused by the database: %s", type(error.orig).__name__)
+        return _domain_error(Invalid("a value is out of range or cannot be stored"))
+
     @app.errorhandler(StaleDataError)
     def _stale(error: StaleDataError):
         # Someone else changed the row between our read and our write (optimistic lock).
@@ -78,4 +118,5 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = int(error.status_code)
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
+        response.headers.update(error.headers)
         return response

@@ -1,43 +1,77 @@
-"""Safe retries: a write sent again with the same key happens once and answers the same."""
+"""Safe retries, one mechanism for every write a phone may send again.
 
+A write sent with a key (the `Idempotency-Key` header, or a `client_uuid` in the body) happens
+once. A retry with the same key and the same request gets the answer rebuilt from what the first
+one made, with `Idempotent-Replayed: true`; the same key with a different request is a 409.
+
+What is kept per key is only what rebuilds the answer: the status, which resource was made or
+changed (kind and id) and a keyed hash of the request. No response body, so no phone number and
+no tracking key lies in this table; a tracking key in an answer is derived again from the key
+(see tracking_keys.derived_tracking_key). Records older than IDEMPOTENCY_WINDOW_HOURS are
+purged (`flask idempotency purge`); a key used again after that is a new write.
+
+Callers: staff filing and the offline sync (app.reports.filing), staff photo uploads
+(app.reports.routes), the public report (app.public.intake), and the lifecycle actions through
+the `idempotent` decorator.
+"""
+
+import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import click
 import marshmallow as ma
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, select
+from flask import current_app, request
+from flask.cli import AppGroup
+from sqlalchemy import Index, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import now
 from app.core.database import Base
-from app.core.errors import Conflict, DomainError
+from app.core.errors import Conflict, DomainError, Invalid
 from app.core.schemas import Schema
 from app.core.types import UTCDateTime
 from app.extensions import db
 
 HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
 # Printable ASCII without spaces: UUIDs, ULIDs and the like all fit.
 KEY_PATTERN = r"^[\x21-\x7e]{1,100}$"
+PUBLIC = "public"
+REPLAYED_HEADER_DOC = {
+    REPLAYED: {
+        "description": "true when this is the answer to an earlier request with the same key, "
+        "rebuilt from what that request made",
+        "schema": {"type": "string"},
+    }
+}
 
 
-class IdempotencyKey(Base):
-    """The first response to a keyed write, kept so that a retry gets it back unchanged."""
+class IdempotencyRecord(Base):
+    """What one keyed write made: enough to rebuild its answer, nothing personal."""
 
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_id_key"),)
+    __tablename__ = "idempotency_records"
+    __table_args__ = (
+        UniqueConstraint("scope", "key", name="uq_idempotency_records_scope_key"),
+        Index("ix_idempotency_records_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Whose keys these are: "user:<id>" for staff, "public" for residents (random client_uuids).
+    scope: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(100))
-    # sha256 of method, path and the canonical JSON body: the same key with another body is a 409.
+    # HMAC (SECRET_KEY) of method, path and the request: the same key with another is a 409.
     fingerprint: Mapped[str] = mapped_column(String(64))
-    response_status: Mapped[int] = mapped_column(Integer)
-    response_body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[int] = mapped_column(Integer)
+    resource: Mapped[str] = mapped_column(String(20))
+    resource_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
@@ -53,76 +87,217 @@ class IdempotencyHeaderSchema(Schema):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Keyed:
+    """A write sent with a key: whose key, the key, the request's fingerprint, where it came."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    field: str = HEADER
+    # Records moved over by migration 0010 hold the plain SHA-256 of the request instead.
+    earlier_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a write made or changed, and the status of its answer."""
+
     status: int
-    body: dict[str, Any]
+    resource: str
+    resource_id: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    done: Done
     replayed: bool
+
+    @property
+    def status(self) -> int:
+        return self.done.status
+
+    @property
+    def resource_id(self) -> int:
+        return self.done.resource_id
+
+
+def user_scope(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
-    """What makes two requests "the same": method, path and body, key order ignored."""
+    """What makes two requests "the same": method, path and body, key order ignored.
+
+    Keyed with SECRET_KEY: a body may hold a phone number, and a plain hash of a short number
+    can be reversed by trying them all."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"{method.upper()} {path}\n{canonical}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def earlier_fingerprint(method: str, path: str, body: Any) -> str:
+    """How fingerprints were made before migration 0010 (unkeyed), for the records it moved."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
 
 
-def key_conflict(field: str, location: str) -> Conflict:
+def key_conflict(field: str) -> Conflict:
     message = "was already used for a different request; send a new key for a new write"
+    location = "headers" if field == HEADER else "json"
     return Conflict(f"{field} {message}", {location: {field: [message]}})
 
 
-def stored(user_id: int, key: str, print_: str, *, field: str = HEADER) -> Outcome | None:
-    """The stored answer for this key, None if there is none; 409 if the body differs."""
+def stored(keyed: Keyed) -> Outcome | None:
+    """What was made under this key, None if nothing; 409 if the request differs."""
     row = db.session.scalars(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == keyed.scope, IdempotencyRecord.key == keyed.key
+        )
     ).first()
     if row is None:
         return None
-    if row.fingerprint != print_:
-        raise key_conflict(field, "headers" if field == HEADER else "json")
-    return Outcome(row.response_status, row.response_body, replayed=True)
+    same = hmac.compare_digest(row.fingerprint, keyed.fingerprint)
+    earlier = keyed.earlier_fingerprint
+    if not (same or (earlier and hmac.compare_digest(row.fingerprint, earlier))):
+        raise key_conflict(keyed.field)
+    return Outcome(Done(row.status, row.resource, row.resource_id), replayed=True)
 
 
-def run_once(
-    user_id: int,
-    key: str,
-    print_: str,
-    write: Callable[[], tuple[int, dict[str, Any]]],
-    *,
-    field: str = HEADER,
-    alone: bool = False,
-) -> Outcome:
-    """Do `write` and keep its answer, or give back the answer kept for this key.
+def _keep(keyed: Keyed, done: Done) -> None:
+    db.session.add(
+        IdempotencyRecord(
+            scope=keyed.scope,
+            key=keyed.key,
+            fingerprint=keyed.fingerprint,
+            status=done.status,
+            resource=done.resource,
+            resource_id=done.resource_id,
+        )
+    )
+    db.session.flush()
+
+
+def run_once(keyed: Keyed | None, write: Callable[[], Done], *, alone: bool = False) -> Outcome:
+    """Do `write` and keep what it made, or say what was made before under this key.
 
     `alone`: the write is all the transaction does (one POST), so a conflict rolls the whole
     transaction back instead of a savepoint: two round trips fewer on every request.
 
-    The write and the kept answer share a savepoint in the caller's transaction. A retry (or
-    a concurrent twin that committed first) hits the unique constraint on the key, or on a
-    column the write fills from it (a report's client_uuid): everything `write` did is rolled
-    back and the kept answer is returned instead. The kept answer is looked for only then, not
-    before every write: retries are rare, and the look-up cost a round trip on every request.
-    A write that fails for another reason is answered from the keeper too when there is one
-    (a retry of an accepted request gets its first answer even if the rules changed since);
-    otherwise its error stands, as does an IntegrityError that is not about this key.
+    The write and the record share a savepoint in the caller's transaction. A retry (or a
+    concurrent twin that committed first) hits the unique key, or a unique column the write
+    fills from it (a report's client_uuid): everything `write` did is rolled back and the
+    earlier outcome is returned instead. The record is looked for only then, not before every
+    write: retries are rare, and the look-up cost a round trip on every request. A write that
+    fails for another reason is answered from the record too when there is one (a retry of an
+    accepted request gets its first answer even if the rules changed since); otherwise its
+    error stands, as does an IntegrityError that is not about this key.
     """
+    if keyed is None:
+        return Outcome(write(), replayed=False)
     try:
         with nullcontext() if alone else db.session.begin_nested():
-            status, body = write()
-            db.session.add(
-                IdempotencyKey(
-                    user_id=user_id,
-                    key=key,
-                    fingerprint=print_,
-                    response_status=status,
-                    response_body=body,
-                )
-            )
-            db.session.flush()
+            done = write()
+            _keep(keyed, done)
     except (IntegrityError, DomainError):
         if alone:
             db.session.rollback()
-        found = stored(user_id, key, print_, field=field)
+        found = stored(keyed)
         if found is None:
             raise
         return found
-    return Outcome(status, body, replayed=False)
+    return Outcome(done, replayed=False)
+
+
+def replayed_headers(outcome: Outcome) -> dict[str, str]:
+    return {REPLAYED: "true"} if outcome.replayed else {}
+
+
+def request_key() -> str | None:
+    """The Idempotency-Key header of this request, checked; None when there is none."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    errors = IdempotencyHeaderSchema().validate({HEADER: key})
+    if errors:
+        raise Invalid.field(HEADER, errors[HEADER][0], "headers")
+    return key
+
+
+def _request_body() -> Any:
+    if request.is_json:
+        return request.get_json(silent=True)
+    files = {
+        name: [hashlib.sha256(f.read()).hexdigest() for f in request.files.getlist(name)]
+        for name in request.files
+    }
+    for name in request.files:
+        for upload in request.files.getlist(name):
+            upload.seek(0)
+    return {"form": request.form.to_dict(flat=False), "files": files}
+
+
+def idempotent(
+    resource: str,
+    scope: Callable[[], str],
+    replay: Callable[..., Any],
+    *,
+    resource_id: Callable[..., int],
+    status: int = 200,
+):
+    """Make a view's write safe to retry with an Idempotency-Key header.
+
+    Goes below the smorest decorators: `replay(*view_args)` returns what the view would (an
+    object its response schema dumps), for a retry. `resource_id(*view_args)` names what the
+    view changes. Both get the view's arguments (loaded body first, then the URL's).
+
+    The record is written first, in the view's transaction: a twin sent at the
+    same time waits on (or fails at) the unique key and is answered by replay; a write that
+    fails rolls its record back with it, so the retry runs it again.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            key = request_key()
+            if key is None:
+                return view(*args, **kwargs)
+            keyed = Keyed(scope(), key, fingerprint(request.method, request.path, _request_body()))
+            done = Done(status, resource, resource_id(*args, **kwargs))
+            try:
+                _keep(keyed, done)
+            except IntegrityError:
+                db.session.rollback()
+                found = stored(keyed)
+                if found is None:
+                    raise
+                return replay(*args, **kwargs), found.status, {REPLAYED: "true"}
+            try:
+                return view(*args, **kwargs)
+            except BaseException:
+                db.session.rollback()
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def purge(window: timedelta) -> int:
+    """Delete records older than the window; their keys may be used again."""
+    outcome = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now() - window)
+    )
+    return outcome.rowcount or 0
+
+
+idempotency_cli = AppGroup("idempotency", help="The records that make retried writes safe.")
+
+
+@idempotency_cli.command("purge")
+def purge_command() -> None:
+    """Delete records older than IDEMPOTENCY_WINDOW_HOURS (run it daily, e.g. from cron)."""
+    hours = float(current_app.config["IDEMPOTENCY_WINDOW_HOURS"])
+    removed = purge(timedelta(hours=hours))
+    db.session.commit()
+    click.echo(f"idempotency records purged: {removed}")

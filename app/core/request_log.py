@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -9,10 +10,26 @@ import uuid
 from flask import Flask, g, request
 
 log = logging.getLogger("app.request")
+# Mainland mobiles anywhere in a line (a message, an exception's text): 138****5678.
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_phones(line: str) -> str:
+    return PHONE_IN_TEXT.sub(r"\1****\2", line)
+
+
+class MaskingFormatter(logging.Formatter):
+    """Every formatted line, tracebacks included, with phone numbers masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_phones(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        return mask_phones(self._format(record))
+
+    def _format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
@@ -27,8 +44,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if app.config["LOG_JSON"]:
-        handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter() if app.config["LOG_JSON"] else MaskingFormatter())
     root = logging.getLogger("app")
     root.handlers[:] = [handler]
     root.setLevel(app.config["LOG_LEVEL"])

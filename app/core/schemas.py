@@ -15,8 +15,24 @@ class Schema(ma.Schema):
     """Base for every schema here (a place for project-wide options)."""
 
 
+class PatchSchema(Schema):
+    """A partial change: every field optional, but an empty one changes nothing and says so."""
+
+    @ma.validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            names = ", ".join(sorted(n for n, f in self.fields.items() if not f.dump_only))
+            raise ma.ValidationError(f"send at least one of: {names}", "_schema")
+
+
 class ShanghaiDateTime(ma.fields.DateTime):
-    """Written out in Asia/Shanghai with its offset; read in any offset (none means Shanghai)."""
+    """Written out in Asia/Shanghai with its offset; read in any offset (none means Shanghai).
+
+    Only plausible years are read: nothing here happened before 2000, and a year like 0152
+    or 1900 both broke queries and came back with Shanghai's old local mean time (+08:05:43).
+    """
+
+    YEARS = (2000, 2100)
 
     def _serialize(self, value: datetime | None, attr, obj, **kwargs):
         if value is None:
@@ -25,7 +41,12 @@ class ShanghaiDateTime(ma.fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
-        return parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed
+        parsed = parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed
+        if not self.YEARS[0] <= parsed.year <= self.YEARS[1]:
+            raise ma.ValidationError(
+                f"must be between the years {self.YEARS[0]} and {self.YEARS[1]}"
+            )
+        return parsed
 
 
 class GeoJSONGeometry(ma.fields.Field):

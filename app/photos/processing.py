@@ -69,6 +69,7 @@ class ProcessedPhoto:
     sha256: str  # of the uploaded bytes, so re-uploads of the same file can be spotted
     exif_lon: float | None  # WGS84 as written by the phone's GPS, if any
     exif_lat: float | None
+    source_pixels: int = 0  # width × height of the upload as sent (what decoding it cost)
 
     content_type = "image/jpeg"  # class constant, not a field: both outputs are JPEG
 
@@ -94,6 +95,7 @@ def process_photo(
         data, filename, allowed_formats, max_pixels, display_max_side
     )
     box = (display_max_side, display_max_side)
+    source_pixels = img.width * img.height
     with img:
         exif_lon, exif_lat = _read_exif_gps(img)  # before anything can drop the EXIF
         _upright(img)
@@ -114,6 +116,7 @@ def process_photo(
         sha256=sha256,
         exif_lon=exif_lon,
         exif_lat=exif_lat,
+        source_pixels=source_pixels,
     )
 
 

@@ -7,7 +7,7 @@ from app.accounts.models import User
 from app.core.errors import DomainError, Invalid, TooLarge
 from app.extensions import db
 from app.photos.models import Photo
-from app.photos.processing import PhotoRejected, process_photo
+from app.photos.processing import PhotoRejected, ProcessedPhoto, process_photo
 from app.photos.storage import DirectoryStorage, PhotoStorage, new_photo_key
 from app.reports.events import record_event
 from app.reports.models import Report
@@ -41,8 +41,13 @@ def attach_photo(
     *,
     client_uuid: str | None = None,
     uploaded_by: User | None = None,
+    processed: ProcessedPhoto | None = None,
 ) -> tuple[Photo, bool]:
-    """Check, strip and store a photo: (photo, created). A repeated client_uuid changes nothing."""
+    """Check, strip and store a photo: (photo, created). A repeated client_uuid changes nothing.
+
+    `processed`: the result of process_photo(data) when the caller checked it already (a
+    decode costs seconds on a large photo; it is done once per upload).
+    """
     if client_uuid:
         existing = db.session.scalars(select(Photo).where(Photo.client_uuid == client_uuid)).first()
         if existing is not None:
@@ -53,7 +58,7 @@ def attach_photo(
     if count >= MAX_PHOTOS_PER_REPORT:
         raise Invalid.field("photos", f"a report has at most {MAX_PHOTOS_PER_REPORT} photos")
     try:
-        processed = process_photo(data, filename)
+        processed = processed or process_photo(data, filename)
     except PhotoRejected as error:
         raise rejection_error(error) from error
     store = storage()

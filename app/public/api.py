@@ -4,9 +4,12 @@ from flask import current_app, request
 from marshmallow import ValidationError
 
 from app.core.errors import Invalid
+from app.core.idempotency import REPLAYED, REPLAYED_HEADER_DOC
+from app.core.limits import body_limit
 from app.extensions import Blueprint, db
 from app.public import limits
 from app.public.case_view import public_case
+from app.public.errors import one_shape
 from app.public.intake import Filed, PhotoUpload, Submission, file_and_commit
 from app.public.reporter_actions import answer_question, rate
 from app.public.schemas import (
@@ -18,6 +21,7 @@ from app.public.schemas import (
     PublicReportSchema,
     TrackArgs,
 )
+from app.reports.retries import retry_safe_reporter_action
 from app.reports.tracking import find_by_tracking
 
 public_blp = Blueprint(
@@ -32,6 +36,10 @@ track_blp = Blueprint(
     url_prefix="/api/v1/track",
     description="A reporter following their case with its tracking number and key",
 )
+
+# Every error answer gets its Chinese sentence (app.public.errors).
+public_blp.after_request(one_shape)
+track_blp.after_request(one_shape)
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 IDEMPOTENCY_KEY_PARAMETER = {
@@ -109,14 +117,19 @@ def _submission() -> tuple[Submission, str]:
     },
     parameters=[IDEMPOTENCY_KEY_PARAMETER],
 )
-@public_blp.response(201, FiledSchema)
+@public_blp.response(201, FiledSchema, headers=REPLAYED_HEADER_DOC)
 @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @_errors(public_blp, 404, 409, 410, 413)
 def post_report():
     """File a report from a scanned site code or a position: JSON, or multipart with photos."""
     submission, location = _submission()
     filed = file_and_commit(submission, location)
-    return filed_body(filed), 201
+    return filed_body(filed), 201, {REPLAYED: "true"} if filed.replayed else {}
+
+
+def _case_again(args, tracking_no: str) -> dict:
+    """A retried answer or rating: the case as it is now (the key is checked again)."""
+    return public_case(find_by_tracking(tracking_no, args["key"]))
 
 
 @track_blp.get("/<tracking_no>")
@@ -130,10 +143,12 @@ def track(args, tracking_no: str):
 
 
 @track_blp.post("/<tracking_no>/feedback")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 @track_blp.arguments(FeedbackSchema)
 @track_blp.response(200, PublicCaseSchema)
 @_errors(track_blp, 404, 409)
+@retry_safe_reporter_action(_case_again)
 def feedback(args, tracking_no: str):
     """Rate the result once the case is resolved (once per resolution; dissatisfied reopens)."""
     report = find_by_tracking(tracking_no, args["key"])
@@ -143,10 +158,12 @@ def feedback(args, tracking_no: str):
 
 
 @track_blp.post("/<tracking_no>/info")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 @track_blp.arguments(InfoSchema)
 @track_blp.response(200, PublicCaseSchema)
 @_errors(track_blp, 404, 409)
+@retry_safe_reporter_action(_case_again)
 def add_info(args, tracking_no: str):
     """Answer the centre's question; the case goes back into the cleaner's queue."""
     report = find_by_tracking(tracking_no, args["key"])

@@ -5,30 +5,30 @@ comes back at once with an English and a Chinese message, so the page can show e
 its field and keep what was typed.
 """
 
-import base64
 import hashlib
-import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.areas.locate import wgs84_point
 from app.categories.service import active_category
 from app.core.coords import haversine_m
-from app.core.errors import Conflict, DomainError, Invalid
+from app.core.errors import Invalid
+from app.core.idempotency import PUBLIC, Done, Keyed, fingerprint, key_conflict, run_once
 from app.core.privacy import normalise_mobile
 from app.core.spatial import point
 from app.extensions import db
-from app.photos.processing import PhotoRejected, ProcessedPhoto, process_photo
+from app.photos.processing import MAX_PIXELS, PhotoRejected, ProcessedPhoto, process_photo
 from app.photos.service import attach_photo
+from app.public.errors import field_errors_zh
 from app.qr_sites.models import QrSite
 from app.qr_sites.service import count_report, resolve_code, site_lon_lat
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
+from app.reports.tracking_keys import derived_tracking_key
 from app.triage.suggestions import client_key_for
 
 CHANNEL = "qr_scan"
@@ -80,7 +80,7 @@ class Dropped(Exception):
 
 
 class SubmissionRejected(Invalid):
-    """Every problem with a submission at once; `errors["message_zh"]` has the Chinese words."""
+    """Every problem with a submission at once; `errors["fields_zh"]` has the Chinese words."""
 
 
 class Problems:
@@ -110,7 +110,7 @@ class Problems:
             errors[self.location] = self.fields
         if self.photos:
             errors["files"] = {"photos": self.photos}
-        errors["message_zh"] = self.chinese
+        errors.update(field_errors_zh(self.chinese))
         names = [*self.fields, *(["photos"] if self.photos else [])]
         rejected = SubmissionRejected(f"please correct: {', '.join(names)}", errors)
         # 413 only when every problem is a file that is too big; anything else is a 422.
@@ -132,25 +132,12 @@ def text_problem(text: str, max_length: int) -> tuple[str, str] | None:
     return None
 
 
+TRACKING_KEY_LABEL = b"jiefen/tracking-key/v1:"
+
+
 def tracking_key_for(client_uuid: str) -> str:
     """The key a retried submission gets back: derived, so the same form sent twice is one case."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, b"jiefen/tracking-key/v1:" + client_uuid.encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()[:12]).decode()
-
-
-def _replay(sub: Submission, description: str) -> Filed | None:
-    if not sub.client_uuid:
-        return None
-    report = db.session.scalars(select(Report).where(Report.client_uuid == sub.client_uuid)).first()
-    if report is None:
-        return None
-    if report.channel != CHANNEL or report.description != description:
-        raise Conflict(
-            "client_uuid was already used for a different report",
-            {"json": {"client_uuid": ["already used for a different report"]}},
-        )
-    return Filed(report, tracking_key_for(sub.client_uuid), replayed=True)
+    return derived_tracking_key(TRACKING_KEY_LABEL, client_uuid)
 
 
 def _checked_position(sub: Submission, problems: Problems) -> tuple[float, float] | None:
@@ -172,11 +159,17 @@ def _checked_photos(sub: Submission, problems: Problems) -> list[ProcessedPhoto]
         problems.add("photos", f"at most {MAX_PHOTOS} photos", f"最多上传 {MAX_PHOTOS} 张照片")
         return []
     processed = []
+    # All the photos of one request together may cost this many decoded pixels: three
+    # 39-megapixel PNGs (340 KB on the wire) would otherwise hold a worker for seconds.
+    budget = int(current_app.config["PHOTO_PIXELS_PER_REQUEST"])
     for photo in sub.photos:
         try:
-            processed.append(process_photo(photo.data, photo.filename))
+            done = process_photo(photo.data, photo.filename, max_pixels=min(MAX_PIXELS, budget))
         except PhotoRejected as error:
             problems.add_photo(error, photo.filename)
+            continue
+        budget = max(0, budget - done.source_pixels)
+        processed.append(done)
     return processed
 
 
@@ -215,7 +208,7 @@ def _check(sub: Submission, site: QrSite | None, location: str) -> tuple:
             "请扫描现场的二维码，或允许获取位置",
         )
     problems.raise_if_any()
-    return description, phone, position, exif
+    return description, phone, position, exif, photos
 
 
 def file_report(sub: Submission, location: str = "json") -> Filed:
@@ -223,7 +216,7 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
     if (sub.honeypot or "").strip():
         raise Dropped
     site = resolve_code(sub.site_code) if (sub.site_code or "").strip() else None
-    description, phone, position, exif = _check(sub, site, location)
+    description, phone, position, exif, processed = _check(sub, site, location)
 
     if site is not None:
         lon, lat = site_lon_lat(site)
@@ -268,27 +261,55 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
         )
     )
     report, tracking_key = created.report, created.tracking_key
-    for photo in sub.photos:
-        attach_photo(report, photo.data, photo.filename)
+    for photo, done in zip(sub.photos, processed, strict=True):
+        attach_photo(report, photo.data, photo.filename, processed=done)
     if site is not None:
         count_report(site)
     return Filed(report, tracking_key)
 
 
+def _keyed(sub: Submission) -> Keyed | None:
+    """The retry key of a submission: its client_uuid, with what makes it the same request.
+
+    Positions are left out: a phone sending the form again may have a fresher fix."""
+    if not sub.client_uuid or not CLIENT_UUID.match(sub.client_uuid):
+        return None
+    request = {
+        "description": (sub.description or "").strip(),
+        "site_code": (sub.site_code or "").strip(),
+        "category_code": sub.category_code or None,
+        "contact_phone": (sub.contact_phone or "").strip(),
+        "photos": [hashlib.sha256(p.data).hexdigest() for p in sub.photos],
+    }
+    return Keyed(PUBLIC, sub.client_uuid, fingerprint("POST", CHANNEL, request), "client_uuid")
+
+
 def file_and_commit(sub: Submission, location: str = "json") -> Filed:
     """The transaction of both the API and the page: one commit, or the report filed before.
 
-    A retried form (same client_uuid) is recognised when its insert meets the unique
-    client_uuid, not by a look-up before every report: retries are rare. One that fails a
-    check now is still answered with the report it filed before.
+    A retried form (same client_uuid, same content) is answered with the report it filed,
+    through the one retry mechanism (app.core.idempotency): recognised when its insert meets
+    the unique key, not by a look-up before every report. One that fails a check now is still
+    answered with the report it filed before.
     """
+    keyed = _keyed(sub)
+    filed: list[Filed] = []
+
+    def write() -> Done:
+        filed.append(file_report(sub, location))
+        db.session.flush()
+        return Done(201, "report", filed[-1].report.id)
+
     try:
-        filed = file_report(sub, location)
-        db.session.commit()
-    except (IntegrityError, DomainError):
-        # Sent before (or twice at once, and the other request stored it first).
-        db.session.rollback()
-        filed = _replay(sub, (sub.description or "").strip())
-        if filed is None:
+        outcome = run_once(keyed, write, alone=True)
+    except IntegrityError as error:
+        if keyed is None:
             raise
-    return filed
+        # The client_uuid is on a report whose record is gone (older than the window).
+        db.session.rollback()
+        raise key_conflict("client_uuid") from error
+    if not outcome.replayed:
+        db.session.commit()
+        return filed[-1]
+    report = db.session.get(Report, outcome.resource_id)
+    return Filed(report, tracking_key_for(sub.client_uuid), replayed=True)

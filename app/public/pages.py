@@ -5,6 +5,7 @@ import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -12,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.categories.models import Category
 from app.core.clock import SHANGHAI
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.limits import body_limit, cap_body
 from app.extensions import db
 from app.photos.processing import MAX_BYTES
 from app.public import duplicate_hint, limits
@@ -45,7 +47,7 @@ GONE_TEXT = {
 def limit_form_size() -> None:
     """Cap the body of the public form posts (runs before the rate limiter reads the form)."""
     if request.method == "POST" and request.blueprint in ("pages", "public"):
-        request.max_content_length = MAX_FORM_BYTES
+        cap_body(MAX_FORM_BYTES)
 
 
 @pages.app_template_filter("shanghai")
@@ -70,6 +72,11 @@ def _bad_code(error: NotFound | CodeGone) -> tuple[str, int]:
 @pages.errorhandler(RateLimitExceeded)
 def _too_many(error: RateLimitExceeded):
     return _message("操作太频繁", "请稍等片刻再试。如有紧急情况，请直接拨打 110。", 429)
+
+
+@pages.errorhandler(CSRFError)
+def _stale_form(error: CSRFError):
+    return _message("页面已过期", "请返回上一页，刷新后重新提交。", 400)
 
 
 @pages.errorhandler(RequestEntityTooLarge)
@@ -195,7 +202,7 @@ def scan_submit(code: str):
     except Dropped:
         return _message("已收到", "感谢您的反映。", 200)
     except SubmissionRejected as error:
-        chinese = error.errors["message_zh"]
+        chinese = error.errors["fields_zh"]
         client_uuid = None if "client_uuid" in chinese else submission.client_uuid
         return _form(site, request.form.to_dict(), chinese, client_uuid, error.status_code)
     return redirect(
@@ -280,9 +287,7 @@ def _report_or_none(tracking_no: str, key: str) -> Report | None:
 
 
 def _not_found() -> tuple[str, int]:
-    return _message(
-        "没有找到这条反映", "请核对查询号和查询码（注意区分大小写）。", 404, lookup=True
-    )
+    return _message("没有找到这条反映", "请核对查询号和查询码。", 404, lookup=True)
 
 
 def _track(report: Report, key: str, status: int = 200, errors=None, values=None, note=None):
@@ -320,7 +325,7 @@ def _reporter_action(tracking_no: str, act, done: str) -> Response | tuple[str, 
     except Invalid as error:
         db.session.rollback()
         report = find_by_tracking(tracking_no, key)
-        chinese = (error.errors or {}).get("message_zh", {})
+        chinese = (error.errors or {}).get("fields_zh", {})
         return _track(report, key, 422, errors=chinese, values=request.form.to_dict())
     except ReporterConflict as error:
         db.session.rollback()
@@ -329,6 +334,7 @@ def _reporter_action(tracking_no: str, act, done: str) -> Response | tuple[str, 
 
 
 @pages.post("/t/<tracking_no>/info")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 def info_submit(tracking_no: str):
     """The answer form on the tracking page."""
@@ -338,6 +344,7 @@ def info_submit(tracking_no: str):
 
 
 @pages.post("/t/<tracking_no>/feedback")
+@body_limit("SMALL_BODY_MAX_BYTES")
 @limits.tracking_writes_per_address
 def feedback_submit(tracking_no: str):
     """The rating form on the tracking page."""

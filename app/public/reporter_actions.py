@@ -2,6 +2,7 @@
 
 from app.core.errors import Conflict, Invalid
 from app.lifecycle.engine import REPORTER, apply
+from app.public.errors import field_errors_zh
 from app.public.intake import text_problem
 from app.reports.models import SATISFACTIONS, Report
 
@@ -19,7 +20,7 @@ class ReporterConflict(Conflict):
 
 def _invalid(name: str, english: str, chinese: str) -> Invalid:
     return Invalid(
-        f"{name}: {english}", {"json": {name: [english]}, "message_zh": {name: [chinese]}}
+        f"{name}: {english}", {"json": {name: [english]}, **field_errors_zh({name: [chinese]})}
     )
 
 

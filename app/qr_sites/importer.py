@@ -62,7 +62,16 @@ def _number(raw: str, name: str, limit: float) -> float:
 
 def import_sites(text: str, actor: User | None = None) -> ImportResult:
     """Create a site per row; rows naming an existing site at the same spot are reused."""
-    reader = csv.DictReader(io.StringIO(text))
+    if "\x00" in text:
+        raise _file_error("contains a NUL character; is it really a CSV file?")
+    try:
+        return _import_rows(csv.DictReader(io.StringIO(text, newline="")), actor)
+    except csv.Error as error:
+        # e.g. a bare carriage return inside an unquoted field (old Mac line endings).
+        raise _file_error(f"is not readable CSV: {error}") from None
+
+
+def _import_rows(reader: csv.DictReader, actor: User | None) -> ImportResult:
     columns = {raw: HEADERS.get((raw or "").strip().lower()) for raw in reader.fieldnames or []}
     missing = [c for c in REQUIRED if c not in columns.values()]
     if missing:

@@ -1,5 +1,6 @@
 """Photos staff add to a report they can see: idempotent uploads and the stored JPEGs."""
 
+import hashlib
 import logging
 
 from sqlalchemy import select
@@ -8,6 +9,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import User
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.idempotency import Done, Keyed, Outcome, fingerprint, run_once, user_scope
 from app.extensions import db
 from app.photos.models import Photo
 from app.photos.processing import MAX_BYTES
@@ -44,6 +46,26 @@ def add_photo(
         if existing.report_id != report.id:
             raise Invalid.field("client_uuid", "already used for another report's photo") from None
         return existing, False
+
+
+def add_photo_once(
+    report: Report, upload: FileStorage, *, key: str | None, field: str, user: User
+) -> Outcome:
+    """add_photo through the one retry mechanism: the same key and file again is a replay."""
+    keyed = None
+    if key:
+        digest = hashlib.sha256(upload.stream.read()).hexdigest()
+        upload.stream.seek(0)
+        print_ = fingerprint("POST", f"/api/v1/reports/{report.id}/photos", digest)
+        keyed = Keyed(user_scope(user.id), key, print_, field)
+
+    def write() -> Done:
+        photo, created = add_photo(report, upload, client_uuid=key, user=user)
+        # Created False: stored under this client_uuid before records were kept; a replay too.
+        return Done(201 if created else 200, "photo", photo.id)
+
+    outcome = run_once(keyed, write)
+    return Outcome(outcome.done, outcome.replayed or outcome.status == 200)
 
 
 def photo_bytes(report: Report, photo_id: int, *, thumb: bool) -> bytes:

@@ -8,11 +8,21 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.errors import Conflict, DomainError
-from app.core.idempotency import HEADER, Outcome, fingerprint, run_once
+from app.core.idempotency import (
+    HEADER,
+    Done,
+    Keyed,
+    Outcome,
+    earlier_fingerprint,
+    fingerprint,
+    run_once,
+    user_scope,
+)
 from app.extensions import db
 from app.reports.intake import NewParty, NewReport, create_report
 from app.reports.models import Report
 from app.reports.schemas import ReportCreatedSchema, SyncItemSchema, dump_report
+from app.reports.tracking_keys import derived_tracking_key, key_matches
 
 # A synced item is the same write as a POST here with its client_uuid as the key, so a phone
 # that synced a report and later retries it one by one (or the reverse) still files it once.
@@ -39,12 +49,31 @@ def new_report(data: dict[str, Any]) -> NewReport:
     )
 
 
-def _create(data: dict[str, Any], actor: User) -> tuple[int, dict[str, Any]]:
-    created = create_report(new_report(data), actor)
-    db.session.flush()  # ids and times of the events, so the answer kept for retries is whole
-    body = dump_report(created.report, actor, ReportCreatedSchema)
-    body["tracking_key"] = created.tracking_key
-    return 201, body
+# A keyed write's tracking key is derived from the key, so a retry's answer carries it again
+# although only its hash is stored.
+TRACKING_KEY_LABEL = b"jiefen/staff-tracking-key/v1:"
+
+
+def _derived_key(keyed: Keyed) -> str:
+    return derived_tracking_key(TRACKING_KEY_LABEL, f"{keyed.scope}:{keyed.key}")
+
+
+def _create(data: dict[str, Any], actor: User, keyed: Keyed | None) -> tuple[Done, str]:
+    new = new_report(data)
+    new.tracking_key = _derived_key(keyed) if keyed else None
+    created = create_report(new, actor)
+    db.session.flush()  # the report's id, for the record kept for retries
+    return Done(201, "report", created.report.id), created.tracking_key
+
+
+def _answer(outcome: Outcome, actor: User, keyed: Keyed | None, fresh_key: str | None) -> dict:
+    """The created report as filed, the same for the first request and for its retries."""
+    report = db.session.get(Report, outcome.resource_id)
+    body = dump_report(report, actor, ReportCreatedSchema)
+    key = fresh_key if not outcome.replayed else _derived_key(keyed)
+    # A record kept before keys were derived cannot give its key back: better none than wrong.
+    body["tracking_key"] = key if key_matches(report.tracking_key_hash, key) else None
+    return body
 
 
 def _by_client_uuid(client_uuid: str) -> Report | None:
@@ -66,25 +95,26 @@ def file_report(
     *,
     key: str | None = None,
     key_field: str = HEADER,
-    request_print: str | None = None,
-) -> Outcome:
-    """File one report; with a key, a retry returns the first answer instead of a new report."""
-    if key is None:
-        status, body = _create(data, actor)
-        return Outcome(status, body, replayed=False)
+    request_print: str = "",
+    earlier_print: str | None = None,
+) -> tuple[Outcome, dict[str, Any]]:
+    """File one report; with a key, a retry answers with the first report instead of a new one."""
+    scope = user_scope(actor.id)
+    keyed = Keyed(scope, key, request_print, key_field, earlier_print) if key else None
+    fresh: list[str] = []
+
+    def write() -> Done:
+        done, tracking_key = _create(data, actor, keyed)
+        fresh.append(tracking_key)
+        return done
+
     try:
-        return run_once(
-            actor.id,
-            key,
-            request_print or "",
-            lambda: _create(data, actor),
-            field=key_field,
-            alone=True,
-        )
+        outcome = run_once(keyed, write, alone=True)
     except IntegrityError as error:
         if not data.get("client_uuid"):
             raise
         raise _client_uuid_taken(data["client_uuid"], actor) from error
+    return outcome, _answer(outcome, actor, keyed, fresh[-1] if fresh else None)
 
 
 def sync_batch(items: list[Any], actor: User) -> list[dict[str, Any]]:
@@ -104,15 +134,15 @@ def _sync_item(index: int, raw: Any, actor: User) -> dict[str, Any]:
         data = SyncItemSchema().load(raw)
     except ma.ValidationError as error:
         return {**result, "result": "rejected", "errors": error.messages}
-    request_print = fingerprint("POST", REPORTS_PATH, raw)
+    keyed = Keyed(
+        user_scope(actor.id),
+        data["client_uuid"],
+        fingerprint("POST", REPORTS_PATH, raw),
+        "client_uuid",
+        earlier_fingerprint("POST", REPORTS_PATH, raw),
+    )
     try:
-        outcome = run_once(
-            actor.id,
-            data["client_uuid"],
-            request_print,
-            lambda: _create(data, actor),
-            field="client_uuid",
-        )
+        outcome = run_once(keyed, lambda: _create(data, actor, keyed)[0])
     except DomainError as error:
         errors = (error.errors or {}).get("json") or {"_schema": [error.message]}
         return {**result, "result": "rejected", "errors": errors}
@@ -128,11 +158,12 @@ def _sync_item(index: int, raw: Any, actor: User) -> dict[str, Any]:
             "id": existing.id,
             "tracking_no": existing.tracking_no,
         }
-    body = outcome.body
+    report = db.session.get(Report, outcome.resource_id)
+    key = _derived_key(keyed)
     return {
         **result,
         "result": "existed" if outcome.replayed else "created",
-        "id": body["id"],
-        "tracking_no": body["tracking_no"],
-        "tracking_key": body.get("tracking_key"),
+        "id": report.id,
+        "tracking_no": report.tracking_no,
+        "tracking_key": key if key_matches(report.tracking_key_hash, key) else None,
     }

@@ -1,6 +1,5 @@
 """Creating a report: the one path every intake channel takes (QR, grid workers, hotline …)."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.lifecycle.signals import report_created
 from app.reports.events import record_event
 from app.reports.models import CHANNELS, PARTY_ROLES, Report, ReportParty
+from app.reports.tracking_keys import hash_tracking_key, new_tracking_key
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 
@@ -48,7 +48,7 @@ class NewReport:
     parties: list[NewParty] = field(default_factory=list)
     # A channel's own columns (e.g. the scanned QR site), stored with the report in one INSERT.
     columns: dict[str, Any] = field(default_factory=dict)
-    # A key the channel derived itself (a retried QR form gets the same one); else a random one.
+    # A key the channel derived itself (a retried write gets the same one); else a random one.
     tracking_key: str | None = None
 
 
@@ -57,10 +57,6 @@ class Created:
     report: Report
     tracking_key: str
     located: Located | None
-
-
-def hash_tracking_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def new_tracking_no(moment: datetime) -> str:
@@ -133,7 +129,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         events=[],
         **new.columns,
     )
-    tracking_key = new.tracking_key or secrets.token_urlsafe(12)
+    tracking_key = new.tracking_key or new_tracking_key()
     report.tracking_key_hash = hash_tracking_key(tracking_key)
     located = None
     if new.lon is not None and new.lat is not None:

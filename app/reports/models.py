@@ -172,6 +172,14 @@ class Report(Base):
     yellow_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     card_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Answers to the category's questions (app.open311.definitions), e.g. {"danger_now": "yes"}:
+    # shown to the cleaner, read by the risk suggestion (app.triage.answers).
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The reporter asked that the report not be published: public listings (Open311 GET)
+    # leave it out entirely.
+    do_not_publish: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -6,10 +6,19 @@ import json
 from flask import Response, jsonify, request
 
 from app.core.auth import current_user
-from app.core.idempotency import HEADER, IdempotencyHeaderSchema, Outcome, fingerprint
+from app.core.idempotency import (
+    HEADER,
+    REPLAYED_HEADER_DOC,
+    IdempotencyHeaderSchema,
+    Outcome,
+    earlier_fingerprint,
+    fingerprint,
+    replayed_headers,
+)
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
 from app.lifecycle.policy import report_for
+from app.photos.models import Photo
 from app.reports import evidence, filing
 from app.reports.models import Report
 from app.reports.queries import staff_reports
@@ -41,12 +50,7 @@ ETAG_HEADER = {
         "schema": {"type": "string"},
     }
 }
-REPLAYED_HEADER = {
-    "Idempotent-Replayed": {
-        "description": "true when this is the stored answer to an earlier request with the key",
-        "schema": {"type": "string"},
-    }
-}
+REPLAYED_HEADER = REPLAYED_HEADER_DOC
 
 
 def _weak_etag(*parts) -> str:
@@ -62,11 +66,10 @@ def _not_modified(etag: str) -> Response | None:
     return response
 
 
-def _answer(outcome: Outcome) -> Response:
-    response = jsonify(outcome.body)
+def _answer(outcome: Outcome, body: dict) -> Response:
+    response = jsonify(body)
     response.status_code = outcome.status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    response.headers.update(replayed_headers(outcome))
     return response
 
 
@@ -80,15 +83,17 @@ def file_report(headers, args):
     key, field = (
         (headers["key"], HEADER) if headers["key"] else (args["client_uuid"], "client_uuid")
     )
-    outcome = filing.file_report(
+    body = request.get_json(silent=True)
+    outcome, answer = filing.file_report(
         args,
         current_user(),
         key=key,
         key_field=field,
-        request_print=fingerprint(request.method, request.path, request.get_json(silent=True)),
+        request_print=fingerprint(request.method, request.path, body),
+        earlier_print=earlier_fingerprint(request.method, request.path, body),
     )
     db.session.commit()
-    return _answer(outcome)
+    return _answer(outcome, answer)
 
 
 @blp.post("/sync")
@@ -147,17 +152,20 @@ def get_report(_conditional, report_id: int):
 @blp.staff()
 @blp.arguments(IdempotencyHeaderSchema, location="headers")
 @blp.arguments(PhotoUploadSchema, location="files")
-@blp.response(201, PhotoSchema)
-@blp.alt_response(200, schema=PhotoSchema, description="Already stored under this client_uuid")
+@blp.response(201, PhotoSchema, headers=REPLAYED_HEADER)
+@blp.alt_response(200, schema=PhotoSchema, description="Already stored under this key")
 def upload_photo(headers, args, report_id: int):
     """Add one photo (multipart field `photos`); client_uuid makes a retry store it once."""
     user = current_user()
     report = report_for(user, report_id)
-    photo, created = evidence.add_photo(
-        report, args["photos"], client_uuid=args["client_uuid"] or headers["key"], user=user
+    key, field = (
+        (args["client_uuid"], "client_uuid") if args["client_uuid"] else (headers["key"], HEADER)
     )
+    outcome = evidence.add_photo_once(report, args["photos"], key=key, field=field, user=user)
     db.session.commit()
-    return photo, 201 if created else 200
+    # A retry answers 200 with the photo stored the first time.
+    photo = db.session.get(Photo, outcome.resource_id)
+    return photo, 200 if outcome.replayed else 201, replayed_headers(outcome)
 
 
 @blp.get("/<int:report_id>/photos/<int:photo_id>")

@@ -78,6 +78,13 @@ class ReportSchema(Schema):
     far_from_site = ma.fields.Boolean(
         allow_none=True, metadata={"description": "the phone was far from the scanned site"}
     )
+    attributes = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "answers to the category's questions (Open311 attributes)"},
+    )
+    do_not_publish = ma.fields.Boolean(
+        metadata={"description": "the reporter asked not to publish: left out of public lists"}
+    )
     tier = ma.fields.String(allow_none=True)
     accept_due_at = ShanghaiDateTime(allow_none=True)
     due_at = ShanghaiDateTime(allow_none=True)

@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -27,6 +28,7 @@ from app.console.session import end_session, safe_next
 from app.console.session import signed_in as console_signed_in
 from app.core.clock import SHANGHAI, in_shanghai, now
 from app.core.errors import DomainError
+from app.core.limits import body_limit
 from app.core.replica import reads_from_replica
 from app.exports.routes import send_ledger
 from app.extensions import db
@@ -52,6 +54,11 @@ DEFAULT_DAYS = 30
 def signed_in(view):
     """Supervisors and admins, signed in at the one staff sign-in (/console/login)."""
     return console_signed_in(*PAGE_ROLES)(view)
+
+
+@blp.errorhandler(CSRFError)
+def _stale_form(error: CSRFError):
+    return Response("表单已过期，请刷新页面后重试。", status=400, mimetype="text/plain")
 
 
 @blp.app_template_filter("duration")
@@ -83,6 +90,7 @@ def login():
 
 
 @blp.post("/logout")
+@body_limit("SMALL_BODY_MAX_BYTES")
 def logout():
     end_session()
     return redirect(url_for("console.login"), 303)

@@ -1,7 +1,6 @@
 """Reading the queue: one page of waiting reports, each with its suggestions and its claim."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -9,7 +8,6 @@ from sqlalchemy import and_, or_, select
 from app.accounts.models import User
 from app.areas.models import Area
 from app.core.clock import now
-from app.core.errors import Invalid
 from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
 from app.mediation.grading import handling_for
@@ -32,13 +30,7 @@ class QueueItem:
 
 
 def _after(cursor: str):
-    values = decode_cursor(cursor)
-    try:
-        rank, created, last_id = int(values[0]), datetime.fromisoformat(values[1]), int(values[2])
-    except (IndexError, TypeError, ValueError) as error:
-        raise Invalid.field("cursor", "is not a cursor this service gave out", "query") from error
-    if created.tzinfo is None or len(values) != 3:
-        raise Invalid.field("cursor", "is not a cursor this service gave out", "query")
+    rank, created, last_id = decode_cursor(cursor, ("int", "time", "int"))
     return or_(
         rank > RANK,
         and_(rank == RANK, Report.created_at > created),

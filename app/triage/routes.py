@@ -11,6 +11,7 @@ from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
 from app.lifecycle.engine import apply
 from app.lifecycle.policy import report_for
+from app.reports.retries import retry_safe_step
 from app.reports.schemas import ReportDetailSchema
 from app.triage import claims, rules, timings
 from app.triage.models import TriageRule
@@ -104,6 +105,7 @@ def get_timings(args):
 @triage_blp.staff("cleaner")
 @triage_blp.arguments(TriageSchema)
 @triage_blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def post_triage(args, report_id: int):
     """Dispatch, merge, reject or ask the reporter for more; needs your claim or a free report.
 

@@ -1,12 +1,12 @@
 """The editable rules: matching them against a report's text, and the admin's changes."""
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import re2
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -40,6 +40,29 @@ def keyword_text(pattern: str) -> str:
     return rule_text(pattern)
 
 
+# Rules are typed by admins and run on every anonymous report: RE2 matches in time linear in
+# the text, so no pattern (say `(a+)+$`) can backtrack a worker to death. It refuses what it
+# cannot run that way (backreferences, lookaround) when the rule is saved.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is the admin's 422, not a line on stderr
+_RE2_OPTIONS.max_mem = 8 << 20  # bounds a compiled rule too (e.g. huge counted repeats)
+
+
+class PatternRefused(ValueError):
+    """RE2 cannot run this pattern; the message names the construct."""
+
+
+@lru_cache(maxsize=1024)
+def compile_regex(pattern: str):
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0] if error.args else "invalid pattern"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternRefused(str(reason)) from None
+
+
 @dataclass(frozen=True)
 class Match:
     rule: Any  # a TriageRule or a row with its columns
@@ -52,7 +75,9 @@ def matches(rule: Any, text: str, counted: Quantities) -> Match | None:
         word = keyword_text(rule.pattern)
         return Match(rule, f"「{rule.pattern}」") if word and word in text else None
     if rule.match == "regex":
-        found = re.search(rule.pattern, text)
+        # A stored pattern RE2 refuses (saved past the API's check) raises PatternRefused:
+        # pre-sorting then fails safe as for any broken rule, and the report is kept.
+        found = compile_regex(rule.pattern).search(text)
         return Match(rule, f"「{found.group(0)}」") if found and found.group(0) else None
     threshold = float(rule.pattern)
     if rule.match == "people_at_least" and counted.people >= threshold:
@@ -147,9 +172,13 @@ def _check(rule: TriageRule) -> None:
     rule.pattern = pattern
     if rule.match == "regex":
         try:
-            compiled = re.compile(pattern)
-        except re.error as error:
-            raise Invalid.field("pattern", f"is not a valid regular expression: {error}") from error
+            compiled = compile_regex(pattern)
+        except PatternRefused as error:
+            raise Invalid.field(
+                "pattern",
+                f"cannot be used: {error} (rules run on RE2, which has no backreferences "
+                "or lookaround, so that no pattern can stall intake)",
+            ) from None
         if compiled.search(""):
             raise Invalid.field("pattern", "matches empty text, so it would match every report")
     if rule.match in NUMERIC_MATCHES:

@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from app.core.pagination import CursorArgs
-from app.core.schemas import Schema, ShanghaiDateTime
+from app.core.schemas import PatchSchema, Schema, ShanghaiDateTime
 from app.lifecycle.triage import DECISIONS as ACTIONS
 from app.lifecycle.triage import REJECT_REASONS
 from app.reports.models import CHANNELS, RISK_LEVELS, STATUSES
@@ -192,7 +192,8 @@ class RuleSchema(Schema):
         load_default="keyword",
         validate=ma.validate.OneOf(RULE_MATCHES),
         metadata={
-            "description": "keyword (a substring), regex (Python syntax), people_at_least or "
+            "description": "keyword (a substring), regex (RE2 syntax: no backreferences or "
+            "lookaround), people_at_least or "
             "amount_at_least (a number: people/households, or yuan, read from the text)"
         },
     )
@@ -212,7 +213,7 @@ class RuleSchema(Schema):
     updated_at = ShanghaiDateTime(dump_only=True)
 
 
-class RulePatchSchema(Schema):
+class RulePatchSchema(PatchSchema):
     kind = ma.fields.String(validate=ma.validate.OneOf(RULE_KINDS))
     match = ma.fields.String(validate=ma.validate.OneOf(RULE_MATCHES))
     pattern = ma.fields.String(validate=ma.validate.Length(min=1, max=200))

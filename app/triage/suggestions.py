@@ -19,6 +19,7 @@ from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
 from app.lifecycle.states import QUEUED
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
+from app.triage.answers import raise_risk_by_answers
 from app.triage.categorise import suggest as suggest_category
 from app.triage.duplicates import Side, reasons, score
 from app.triage.meaning import from_stored, stored, terms
@@ -207,6 +208,7 @@ def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSe
     suggestion.suggested_risk = risk
     suggestion.risk_rank = RISK_RANK[risk]
     suggestion.risk_reasons = risk_reasons
+    raise_risk_by_answers(suggestion, report.attributes)
 
 
 def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) -> ReportSuggestion:

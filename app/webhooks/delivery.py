@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select, update
 
 from app.core.clock import now
 from app.extensions import db
+from app.webhooks import destinations
 from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 
@@ -161,7 +162,31 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = destinations.connect(self.host, self.port, self.timeout, self.source_address)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        sock = destinations.connect(self.host, self.port, self.timeout, self.source_address)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+# No proxies from the environment: the connection goes to the address that was checked.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirects, _GuardedHTTPHandler, _GuardedHTTPSHandler
+)
 
 
 def post(claimed: Claimed, timeout: float) -> Answer:
@@ -181,9 +206,17 @@ def post(claimed: Claimed, timeout: float) -> Answer:
         with _opener.open(request, timeout=timeout) as response:
             return Answer(response.status, None)
     except urllib.error.HTTPError as error:
-        return Answer(error.code, f"HTTP {error.code} {error.reason}")
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        return Answer(None, f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT])
+        return Answer(error.code, f"delivery failed (HTTP {error.code})")
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, destinations.DestinationRefused):
+            return Answer(None, "refused: the address is not allowed for webhooks")
+        return Answer(None, "could not connect")
+    except destinations.DestinationRefused:
+        return Answer(None, "refused: the address is not allowed for webhooks")
+    # The receiver's own words (or the socket's) stay out: they would tell an admin whether
+    # a port somewhere answers, and what it said.
+    except (OSError, http.client.HTTPException, ValueError):
+        return Answer(None, "could not connect")
 
 
 def record(claimed: Claimed, answer: Answer, settings: Settings) -> str:

@@ -8,6 +8,7 @@ from app.accounts.models import User
 from app.core.errors import Invalid
 from app.core.lookup import get_or_404
 from app.extensions import db
+from app.webhooks.destinations import DestinationRefused, safe_addresses
 from app.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import new_secret
 
@@ -24,6 +25,10 @@ def check_url(url: str) -> str:
         raise problem from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise problem
+    try:
+        safe_addresses(parts.hostname, parts.port)
+    except DestinationRefused as error:
+        raise Invalid.field("url", f"cannot be used: {error}") from None
     return url
 
 

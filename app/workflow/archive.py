@@ -15,11 +15,11 @@ from app.core.errors import Conflict
 from app.extensions import db
 from app.lifecycle.engine import SYSTEM
 from app.photos.models import Photo
+from app.reports.anonymise import erase_personal_data, forget_kept_answers
 from app.reports.events import record_event
 from app.reports.models import Report, ReportEvent
 
 _ALLOW = "archived_writes_allowed"
-CONTACT_FIELDS = ("reporter_name", "reporter_phone")
 
 
 @contextmanager
@@ -75,7 +75,8 @@ def install_read_only_guard() -> None:
 def anonymise_archived(
     older_than: timedelta | None = None, at: datetime | None = None
 ) -> list[int]:
-    """Remove the reporter's name and phone from cases archived longer than the period."""
+    """Erase what identifies a person (reports.anonymise) from cases archived longer than the
+    period."""
     at = at or now()
     if older_than is None:
         older_than = timedelta(days=int(current_app.config["ANONYMISE_AFTER_DAYS"]))
@@ -91,9 +92,7 @@ def anonymise_archived(
     ).all()
     with archived_writes_allowed():
         for report in reports:
-            cleared = [f for f in CONTACT_FIELDS if getattr(report, f)]
-            for field in CONTACT_FIELDS:
-                setattr(report, field, None)
+            cleared = erase_personal_data(report)
             report.anonymised_at = at
             record_event(
                 report,
@@ -101,5 +100,6 @@ def anonymise_archived(
                 role=SYSTEM.role,
                 payload={"fields": cleared, "archived_at": report.archived_at.isoformat()},
             )
+        forget_kept_answers(at - older_than)
         db.session.flush()
     return [r.id for r in reports]

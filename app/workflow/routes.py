@@ -9,6 +9,7 @@ from app.lifecycle.engine import apply
 from app.lifecycle.table import describe, staff_roles_for
 from app.lifecycle.unit import Upload
 from app.reports.models import Report
+from app.reports.retries import retry_safe_step
 from app.reports.schemas import ReportDetailSchema, ReportSchema
 from app.workflow import handling, policies
 from app.workflow.schemas import (
@@ -73,6 +74,7 @@ def _step(report_id: int, action: str, args: dict) -> Report:
 @blp.staff(*staff_roles_for("accept"))
 @blp.arguments(AcceptSchema, required=False)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def accept(args, report_id: int):
     """签收: the unit accepts the case."""
     return _step(report_id, "accept", args)
@@ -83,6 +85,7 @@ def accept(args, report_id: int):
 @blp.staff(*staff_roles_for("return"))
 @blp.arguments(ReasonSchema)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def return_case(args, report_id: int):
     """退单: not this unit's case — back to the cleaner's queue, within the return window."""
     return _step(report_id, "return", args)
@@ -93,6 +96,7 @@ def return_case(args, report_id: int):
 @blp.staff(*staff_roles_for("progress"))
 @blp.arguments(ProgressForm, location="json_or_form")
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def progress(args, report_id: int):
     """A progress note, photos, or both: JSON `{"note": …, "version": …}`, or multipart with
     `note`, `photos` and `version`."""
@@ -105,6 +109,7 @@ def progress(args, report_id: int):
 @blp.staff(*staff_roles_for("escalate"))
 @blp.arguments(ReasonSchema)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def escalate(args, report_id: int):
     """Escalate to the next tier (community → subdistrict → district), with a reason."""
     return _step(report_id, "escalate", args)
@@ -115,6 +120,7 @@ def escalate(args, report_id: int):
 @blp.staff(*staff_roles_for("resolve"))
 @blp.arguments(ResolveSchema)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def resolve(args, report_id: int):
     """报结: report the outcome and a note."""
     return _step(report_id, "resolve", args)
@@ -125,6 +131,7 @@ def resolve(args, report_id: int):
 @blp.staff(*staff_roles_for("follow_up"))
 @blp.arguments(FollowUpSchema)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def follow_up(args, report_id: int):
     """回访: the call-back result; dissatisfied reopens the case (返工)."""
     return _step(report_id, "follow_up", args)
@@ -135,6 +142,7 @@ def follow_up(args, report_id: int):
 @blp.staff(*staff_roles_for("supervise"))
 @blp.arguments(NoteSchema)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def supervise(args, report_id: int):
     """督办: a supervision note the unit sees on the case's timeline."""
     return _step(report_id, "supervise", args)
@@ -145,6 +153,7 @@ def supervise(args, report_id: int):
 @blp.staff(*staff_roles_for("close"))
 @blp.arguments(CloseSchema, required=False)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def close(args, report_id: int):
     """结案 after the call-back (`without_follow_up`: supervisor, no reporter contact)."""
     action = "close_without_follow_up" if args.get("without_follow_up") else "close"
@@ -156,6 +165,7 @@ def close(args, report_id: int):
 @blp.staff(*staff_roles_for("archive"))
 @blp.arguments(StepSchema, required=False)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def archive_case(args, report_id: int):
     """归档: the case becomes read-only."""
     return _step(report_id, "archive", args)
@@ -166,6 +176,7 @@ def archive_case(args, report_id: int):
 @blp.staff(*staff_roles_for("reopen"))
 @blp.arguments(ReasonSchema)
 @blp.response(200, ReportDetailSchema)
+@retry_safe_step
 def reopen(args, report_id: int):
     """返工: reopen a resolved or closed case to its unit, with a reason."""
     return _step(report_id, "reopen", args)

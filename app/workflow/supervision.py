@@ -1,11 +1,8 @@
 """跟踪督办: the carded cases a supervisor must look at, worst first."""
 
-from datetime import datetime
-
 from sqlalchemy import and_, case, func, or_, select
 
 from app.accounts.models import User
-from app.core.errors import Invalid
 from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
 from app.lifecycle.policy import visible_clause
@@ -24,12 +21,7 @@ OVERDUE_ORDER = (card_rank, card_deadline, Report.id)
 
 
 def _after(cursor: str):
-    values = decode_cursor(cursor)
-    try:
-        rank, report_id = int(values[0]), int(values[2])
-        deadline = datetime.fromisoformat(values[1])
-    except (ValueError, TypeError, IndexError) as error:
-        raise Invalid.field("cursor", "is not a cursor this service gave out", "query") from error
+    rank, deadline, report_id = decode_cursor(cursor, ("int", "time", "int"))
     return or_(
         card_rank > rank,
         and_(card_rank == rank, card_deadline > deadline),

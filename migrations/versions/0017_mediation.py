@@ -1,7 +1,7 @@
 """Mediation (#21): sessions and the attempt rule (三级调解), co-unit parts and summons.
 
 Revision ID: 0017_mediation
-Revises: 0012_console
+Revises: 0010_idempotency
 Create Date: 2026-11-30 22:25:14.822380
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0017_mediation'
-down_revision = "0012_console"
+down_revision = "0010_idempotency"
 branch_labels = None
 depends_on = None
 

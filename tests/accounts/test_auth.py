@@ -10,14 +10,11 @@ from app.core.auth import require_scope, scope_of
 from app.core.errors import Forbidden
 from app.extensions import db
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.auth import bearer
 
 
 def login(client, username, password=TEST_PASSWORD):
     return client.post("/api/v1/auth/token", json={"username": username, "password": password})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_login_returns_bearer_token_and_user(client, make_user):

@@ -1,15 +1,15 @@
 """Phone sessions: refresh tokens expire, rotate, and a copied one revokes the login for real.
 
-Each request runs in its own app context (tests.concurrency), as on a server: a revocation that
+Each request runs in its own app context (tests.helpers.concurrency), as on a server: a revocation that
 was not committed would be lost here, where a shared test session would have hidden it.
 """
 
 from datetime import timedelta
 
 from app.core import clock
-from tests.accounts.test_auth import bearer
-from tests.concurrency import fresh, parallel
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.auth import bearer
+from tests.helpers.concurrency import fresh, parallel
 
 
 def sign_in(app, username="wang") -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.areas.models import Area
 from app.core.coords import from_wgs84
 from app.extensions import db
-from tests.geometry import TEST_AREAS, box, feature
+from tests.helpers.geometry import TEST_AREAS, box, feature
 
 
 def area_count() -> int:

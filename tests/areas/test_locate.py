@@ -4,7 +4,7 @@ import pytest
 
 from app.areas.locate import locate
 from app.core.coords import from_wgs84
-from tests.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2, NEAR_EAST_EDGE
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2, NEAR_EAST_EDGE
 
 
 def get(client, headers, lon, lat, coord_sys="wgs84"):

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.public.duplicate_hint import FOLLOWED, public_summary, residents_following
 from app.reports.models import Report, ReportEvent
 from tests.console.test_pages import scan_report
+from tests.helpers.forms import with_csrf
 
 FIRST = "幸福里3号楼楼道堆满纸箱，堵住了消防通道，很危险"
 SAME = "幸福里3号楼楼道堆满了纸箱，消防通道被堵住了，很危险"
@@ -15,7 +16,9 @@ SAME = "幸福里3号楼楼道堆满了纸箱，消防通道被堵住了，很�
 
 def submit(client, code, text, **fields):
     data = {"description": text, **fields}
-    return client.post(f"/s/{code}", data=data, content_type="multipart/form-data")
+    return client.post(
+        f"/s/{code}", data=with_csrf(client, data), content_type="multipart/form-data"
+    )
 
 
 def reports() -> int:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.reports.models import Report
 from tests.console.conftest import post, sign_in
+from tests.helpers.forms import with_csrf
 from tests.public.helpers import photo
 
 
@@ -15,7 +16,9 @@ def scan_report(
     client, code: str, text: str = "3号楼楼道堆满纸箱，堵住了消防通道", **extra
 ) -> Report:
     data = {"description": text, "contact_phone": "13800138000", "duplicate_choice": "new", **extra}
-    response = client.post(f"/s/{code}", data=data, content_type="multipart/form-data")
+    response = client.post(
+        f"/s/{code}", data=with_csrf(client, data), content_type="multipart/form-data"
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     number = re.search(r"/t/([^?]+)", response.location).group(1)
     db.session.rollback()

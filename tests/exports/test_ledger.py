@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 
 from app.exports.ledger import HEADERS, ledger_rows
 from app.stats.filters import ReportFilter
-from tests.cases import T0, add_case, overview_cases
-from tests.geometry import INSIDE_G1
+from tests.helpers.cases import T0, add_case, overview_cases
+from tests.helpers.geometry import INSIDE_G1
 
 CSV, XLSX = "/api/v1/exports/ledger.csv", "/api/v1/exports/ledger.xlsx"
 

@@ -14,9 +14,9 @@ from app.extensions import db
 from app.photos.models import Photo
 from app.photos.service import storage
 from app.reports.models import Report
-from tests.geometry import INSIDE_G1
-from tests.photos.test_processing import assert_no_metadata
-from tests.public.helpers import NAXI_GPS, photo
+from tests.helpers.geometry import INSIDE_G1
+from tests.helpers.photos import assert_no_metadata
+from tests.helpers.public import NAXI_GPS, photo
 
 pytestmark = pytest.mark.browser
 

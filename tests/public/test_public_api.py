@@ -12,9 +12,9 @@ from app.photos.service import storage
 from app.qr_sites.models import QrSite
 from app.qr_sites.service import site_code
 from app.reports.models import Report, ReportEvent
-from tests.geometry import INSIDE_G1, INSIDE_S2
-from tests.photos.test_processing import assert_no_metadata, encode
-from tests.public.helpers import NAXI_GPS, NAXI_LAT, NAXI_LON, counts, photo, upload
+from tests.helpers.geometry import INSIDE_G1, INSIDE_S2
+from tests.helpers.photos import assert_no_metadata, encode
+from tests.helpers.public import NAXI_GPS, NAXI_LAT, NAXI_LON, counts, photo, upload
 
 URL = "/api/v1/public/reports"
 
@@ -90,7 +90,7 @@ def test_neither_code_nor_position_names_site_code(client, areas):
     response = client.post(URL, json={"description": "有事"})
     assert response.status_code == 422
     assert "site_code" in response.json["errors"]["json"]
-    assert response.json["errors"]["message_zh"]["site_code"]
+    assert response.json["errors"]["fields_zh"]["site_code"]
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_every_problem_at_once_in_both_languages(client, code):
     body = {"site_code": code, "description": "", "contact_phone": "123"}
     errors = client.post(URL, json=body).json["errors"]
     assert set(errors["json"]) == {"description", "contact_phone"}
-    assert errors["message_zh"]["contact_phone"] == ["手机号格式不对，请填写 11 位手机号"]
+    assert errors["fields_zh"]["contact_phone"] == ["手机号格式不对，请填写 11 位手机号"]
 
 
 def test_the_phone_is_stored_normalised(client, code):
@@ -210,7 +210,7 @@ def test_each_bad_photo_gets_its_own_clear_error(client, code, data, name, statu
     assert response.status_code == status
     [message] = response.json["errors"]["files"]["photos"]
     assert reason in message and name in message
-    assert name in response.json["errors"]["message_zh"]["photos"][0]
+    assert name in response.json["errors"]["fields_zh"]["photos"][0]
     assert counts() == (0, 0)
 
 
@@ -231,20 +231,21 @@ def test_at_most_three_photos(client, code):
 def test_a_twin_that_won_the_race_is_returned_not_duplicated(client, code, monkeypatch):
     """A form sent again (a retry, or two sends at once): nothing is looked up beforehand; the
     second insert fails on client_uuid, and the report the first one stored is the answer."""
-    from app.public import intake
+    from app.core import idempotency
 
     body = {"site_code": code, "description": "有事", "client_uuid": "r" * 20}
-    first = client.post(URL, json=body).json
-    real_replay = intake._replay
+    real_stored = idempotency.stored
     calls = []
 
-    def counted(sub, description):
-        calls.append(sub.client_uuid)
-        return real_replay(sub, description)
+    def counted(keyed):
+        calls.append(keyed.key)
+        return real_stored(keyed)
 
-    monkeypatch.setattr(intake, "_replay", counted)
+    monkeypatch.setattr(idempotency, "stored", counted)
+    first = client.post(URL, json=body).json
     second = client.post(URL, json=body)
     assert second.status_code == 201 and second.json == first and calls == ["r" * 20]
+    assert second.headers["Idempotent-Replayed"] == "true"
     assert counts() == (1, 0)
 
 

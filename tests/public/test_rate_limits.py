@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.public.helpers import counts
+from tests.helpers.forms import with_csrf
+from tests.helpers.public import counts
 
 URL = "/api/v1/public/reports"
 
@@ -32,7 +33,7 @@ def test_reports_per_address_then_429_with_retry_after(client, code, low_limits)
     assert counts() == (2, 0)
     # Another address still gets through, and the form post shares the same budget.
     assert client.post(URL, json=body, **from_address("10.0.0.9")).status_code == 201
-    page = client.post(f"/s/{code}", data={"description": "有事"})
+    page = client.post(f"/s/{code}", data=with_csrf(client, {"description": "有事"}))
     assert page.status_code == 429 and "请稍等" in page.get_data(as_text=True)
     assert "Retry-After" in page.headers
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.qr_sites.models import QrSite
 from app.reports.models import Report
-from tests.public.helpers import counts, photo, upload
+from tests.helpers.forms import with_csrf
+from tests.helpers.public import counts, photo, upload
 
 PAGE_BUDGET = 30 * 1024
 
@@ -32,7 +33,9 @@ class Resources(HTMLParser):
 
 def form_post(client, code, **fields):
     data = {"description": "楼道堆满杂物，堵住消防通道", **fields}
-    return client.post(f"/s/{code}", data=data, content_type="multipart/form-data")
+    return client.post(
+        f"/s/{code}", data=with_csrf(client, data), content_type="multipart/form-data"
+    )
 
 
 def test_page_is_chinese_light_and_self_contained(client, site, code):
@@ -164,7 +167,9 @@ def test_a_body_too_big_to_read_gets_413_in_both_forms(client, code, monkeypatch
 
     monkeypatch.setattr(pages, "MAX_FORM_BYTES", 1000)
     data = {"description": "有事", "photos": [upload(bytes(5000), "a.jpg")]}
-    page = client.post(f"/s/{code}", data=data, content_type="multipart/form-data")
+    page = client.post(
+        f"/s/{code}", data=with_csrf(client, data), content_type="multipart/form-data"
+    )
     assert page.status_code == 413 and "上传的内容太大" in page.get_data(as_text=True)
     data = {"site_code": code, **data, "photos": [upload(bytes(5000), "a.jpg")]}
     api = client.post("/api/v1/public/reports", data=data, content_type="multipart/form-data")

@@ -8,6 +8,7 @@ from app.core.clock import now
 from app.extensions import db
 from app.lifecycle.engine import take_step
 from app.reports.models import Report
+from tests.helpers.forms import with_csrf
 
 API = "/api/v1/track"
 
@@ -124,11 +125,13 @@ def test_the_question_is_shown_and_the_answer_requeues(client, filed, staff):
 def test_answer_through_the_page_form(client, filed, staff):
     step(filed, "need_info", staff["cleaner"], reason="具体地址？")
     url = f"/t/{filed['tracking_no']}/info"
-    empty = client.post(url, data={"key": filed["tracking_key"], "answer": " "})
+    empty = client.post(url, data=with_csrf(client, {"key": filed["tracking_key"], "answer": " "}))
     assert empty.status_code == 422 and "请填写补充的情况" in empty.get_data(as_text=True)
-    wrong = client.post(url, data={"key": "nope", "answer": "幸福路8号"})
+    wrong = client.post(url, data=with_csrf(client, {"key": "nope", "answer": "幸福路8号"}))
     assert wrong.status_code == 404
-    done = client.post(url, data={"key": filed["tracking_key"], "answer": "幸福路8号"})
+    done = client.post(
+        url, data=with_csrf(client, {"key": filed["tracking_key"], "answer": "幸福路8号"})
+    )
     assert done.status_code == 303 and done.location.endswith("done=info")
     assert "补充的情况已提交" in client.get(done.location).get_data(as_text=True)
     assert reload(filed).status == "received"
@@ -172,12 +175,16 @@ def test_rating_through_the_page_form(client, filed, staff):
     page = client.get(body_url(filed)).get_data(as_text=True)
     assert "请评价办理结果" in page
     url = f"/t/{filed['tracking_no']}/feedback"
-    missing = client.post(url, data={"key": filed["tracking_key"]})
+    missing = client.post(url, data=with_csrf(client, {"key": filed["tracking_key"]}))
     assert missing.status_code == 422 and "请选择评价" in missing.get_data(as_text=True)
-    done = client.post(url, data={"key": filed["tracking_key"], "satisfaction": "satisfied"})
+    done = client.post(
+        url, data=with_csrf(client, {"key": filed["tracking_key"], "satisfaction": "satisfied"})
+    )
     assert done.status_code == 303
     assert "感谢您的评价" in client.get(done.location).get_data(as_text=True)
-    twice = client.post(url, data={"key": filed["tracking_key"], "satisfaction": "satisfied"})
+    twice = client.post(
+        url, data=with_csrf(client, {"key": filed["tracking_key"], "satisfaction": "satisfied"})
+    )
     assert twice.status_code == 409 and "已经评价过" in twice.get_data(as_text=True)
 
 

@@ -15,7 +15,7 @@ from app.qr_sites.models import QrSite
 from app.qr_sites.service import site_code
 from qr import FontNotFound
 from tests.conftest import base_config
-from tests.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2, NEAR_EAST_EDGE
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2, NEAR_EAST_EDGE
 
 BASE = "/api/v1/qr-sites"
 

@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from app.core.coords import from_wgs84, haversine_m
 from app.core.spatial import to_shapely
 from app.extensions import db
-from app.reports.intake import hash_tracking_key
 from app.reports.models import Report, ReportParty
-from tests.geometry import FAR_EAST, INSIDE_G1
-from tests.reports.conftest import REPORTS, report_body
+from app.reports.tracking_keys import hash_tracking_key
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1
+from tests.helpers.reports import REPORTS, report_body
 
 
 def test_gcj02_position_is_stored_in_wgs84_within_a_metre(client, worker_headers):

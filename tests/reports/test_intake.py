@@ -7,9 +7,10 @@ from app.core.coords import from_wgs84, haversine_m
 from app.core.errors import Invalid
 from app.core.spatial import to_shapely
 from app.extensions import db
-from app.reports.intake import NewReport, create_report, hash_tracking_key
+from app.reports.intake import NewReport, create_report
 from app.reports.models import Report, ReportEvent
-from tests.geometry import FAR_EAST, INSIDE_G1
+from app.reports.tracking_keys import hash_tracking_key
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1
 
 
 def test_report_is_routed_and_gets_a_created_event(areas):

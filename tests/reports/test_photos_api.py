@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.photos.models import Photo
 from app.reports.models import Report
-from tests.concurrency import parallel
-from tests.geometry import INSIDE_S2
-from tests.photos.test_processing import NAXI_GPS, assert_no_metadata, jpeg_with
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.concurrency import parallel
+from tests.helpers.geometry import INSIDE_S2
+from tests.helpers.photos import NAXI_GPS, assert_no_metadata, jpeg_with
+from tests.helpers.reports import REPORTS, report_body
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import pytest
 from app.core import clock
 from app.extensions import db
 from app.reports.models import Report
-from tests.geometry import INSIDE_S2
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.geometry import INSIDE_S2
+from tests.helpers.reports import REPORTS, report_body
 
 AT_S2 = {"lon": INSIDE_S2[0], "lat": INSIDE_S2[1]}
 

@@ -5,11 +5,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.core.idempotency import IdempotencyKey
+from app.core.idempotency import IdempotencyRecord
 from app.extensions import db
 from app.reports.models import Report
-from tests.concurrency import parallel
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.concurrency import parallel
+from tests.helpers.reports import REPORTS, report_body
 
 
 def count_reports() -> int:
@@ -83,7 +83,7 @@ def test_five_identical_requests_at_once_file_one_report(app, worker_headers, ke
     assert len({r.get_data() for r in responses}) == 1  # the very same answer, byte for byte
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 4
     assert count_reports() == 1
-    assert db.session.scalar(select(func.count(IdempotencyKey.id))) == 1
+    assert db.session.scalar(select(func.count(IdempotencyRecord.id))) == 1
 
 
 def test_a_retry_is_answered_even_when_the_rules_changed_since(client, worker_headers):

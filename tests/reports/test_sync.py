@@ -4,9 +4,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reports.models import Report
-from tests.concurrency import parallel
-from tests.geometry import INSIDE_S2
-from tests.reports.conftest import REPORTS, report_body
+from tests.helpers.concurrency import parallel
+from tests.helpers.geometry import INSIDE_S2
+from tests.helpers.reports import REPORTS, report_body
 
 SYNC = f"{REPORTS}/sync"
 

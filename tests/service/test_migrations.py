@@ -4,22 +4,20 @@ Runs the real commands (`flask db upgrade`, `flask db check`) in a fresh interpr
 edits table metadata while other tests create schemas, so an in-process comparison would lie.
 """
 
-import os
-import subprocess
-import sys
+import ast
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from app.categories.seed import CATEGORIES
 from app.core.database import database_uri, engine_options
+from tests.helpers.commands import flask
 
-
-def flask(args: list[str], url: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi", LOG_JSON="0")
-    return subprocess.run(
-        [sys.executable, "-m", "flask", *args], env=env, capture_output=True, text=True, timeout=300
-    )
+VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+# Column types are code the migrations may share; rows of data they must not.
+ALLOWED_APP_IMPORTS = {"app.core.types"}
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -59,3 +57,35 @@ def test_check_notices_a_model_the_migrations_lack(fresh_database, tmp_path):
     checked = flask(["db", "check"], url)
     assert checked.returncode != 0
     assert "ix_units_area_code" in checked.stdout + checked.stderr
+
+
+def _app_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "app":
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names if a.name.split(".")[0] == "app"}
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(VERSIONS.glob("*.py")), ids=lambda p: p.name)
+def test_a_migration_owns_its_data_and_is_named_for_what_it_does(path):
+    """Seed rows are written out in the migration: editing a live seed never rewrites history."""
+    assert _app_imports(path) <= ALLOWED_APP_IMPORTS
+    revision = re.search(r"^revision = ['\"]([^'\"]+)", path.read_text(), re.M).group(1)
+    assert path.name.startswith(revision) and re.fullmatch(r"\d{4}_[a-z0-9_]+\.py", path.name)
+
+
+def test_the_renamed_deadlines_migration_keeps_its_place_in_the_chain():
+    """0005's file got a name; Alembic follows revision ids, so 0006 still revises it."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(VERSIONS.parent))
+    scripts = ScriptDirectory.from_config(config)
+    deadlines = scripts.get_revision("0005")
+    assert Path(deadlines.path).name == "0005_deadlines_cards_and_calendar.py"
+    assert deadlines.down_revision == "0004"
+    assert scripts.get_revision("0006").down_revision == "0005"

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from app.accounts.models import AuthToken
 from app.core.clock import frozen_at
 from app.extensions import db
-from tests.cases import T0, overview_cases
 from tests.conftest import TEST_PASSWORD
 from tests.console.conftest import sign_in as console_sign_in
 from tests.console.conftest import token_of
+from tests.helpers.cases import T0, overview_cases
 
 TEN_DAYS_IN = T0 + timedelta(days=10)
 

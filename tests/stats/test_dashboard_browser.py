@@ -7,8 +7,8 @@ import pytest
 
 from app.core.clock import frozen_at
 from app.extensions import db
-from tests.cases import T0, overview_cases
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.cases import T0, overview_cases
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

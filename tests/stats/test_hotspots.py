@@ -12,8 +12,8 @@ from app.core.spatial import METRES_PER_DEGREE
 from app.extensions import db
 from app.stats.choropleth import PALETTE, ZERO_FILL, class_breaks, fill_for
 from app.stats.hotspots import CELL_M
-from tests.cases import T0, add_case, overview_cases
-from tests.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
+from tests.helpers.cases import T0, add_case, overview_cases
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
 
 # Inside S1 but north of its community C1.
 S1_NORTH = (105.35, 28.78)

@@ -15,8 +15,8 @@ import pytest
 from app.core.clock import SHANGHAI
 from app.stats.filters import ReportFilter
 from app.stats.overview import overview
-from tests.cases import T0, add_case, overview_cases
-from tests.geometry import INSIDE_G1
+from tests.helpers.cases import T0, add_case, overview_cases
+from tests.helpers.geometry import INSIDE_G1
 
 H, D = 3600.0, 86400.0
 URL = "/api/v1/stats/overview"

@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
-from tests.geometry import INSIDE_G1
+from tests.helpers.geometry import INSIDE_G1
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def test_claims_need_the_cleaner_role_and_a_sane_limit(file_report, make_user, c
 
 
 def test_a_cleaner_sees_only_the_queue_of_their_areas(file_report, make_user, client, auth):
-    from tests.geometry import FAR_EAST, INSIDE_S2
+    from tests.helpers.geometry import FAR_EAST, INSIDE_S2
 
     in_s1, in_s2, outside = (
         file_report("S1的事"),

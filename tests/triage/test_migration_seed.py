@@ -4,7 +4,7 @@ from sqlalchemy import create_engine, text
 
 from app.core.database import configure_sqlite_engine, database_uri, engine_options
 from app.triage.seed import seeded_rules
-from tests.service.test_migrations import flask
+from tests.helpers.commands import flask
 
 
 def test_upgrade_seeds_the_rules(fresh_database):

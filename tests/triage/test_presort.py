@@ -12,8 +12,8 @@ from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion
 from app.triage.presort import presort_waiting
-from tests.concurrency import parallel
-from tests.geometry import INSIDE_S2
+from tests.helpers.concurrency import parallel
+from tests.helpers.geometry import INSIDE_S2
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 

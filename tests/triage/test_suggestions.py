@@ -11,8 +11,8 @@ from app.lifecycle.engine import take_step
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion, TriageRule
 from app.triage.seed import RISK_KEYWORDS, seed_rules
-from tests.geometry import FAR_EAST, INSIDE_S2
-from tests.triage.labelled import generate, true_pairs
+from tests.helpers.geometry import FAR_EAST, INSIDE_S2
+from tests.helpers.labelled import generate, true_pairs
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 CRITICAL_WORDS = dict(RISK_KEYWORDS)["critical"]

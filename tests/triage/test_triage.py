@@ -7,7 +7,7 @@ from app.extensions import db
 from app.lifecycle.signals import step_taken
 from app.reports.models import Report, ReportEvent
 from app.units.service import create_unit
-from tests.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
 
 DISPATCH = {"action": "dispatch", "category_code": "neighbour.noise", "risk_level": "medium"}
 

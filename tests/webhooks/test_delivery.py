@@ -16,8 +16,8 @@ from app.webhooks.delivery import Answer, Settings, claim_next, deliver_due, rec
 from app.webhooks.models import WEBHOOK_EVENTS, OutboxEvent, WebhookDelivery
 from app.webhooks.service import create_subscription
 from app.webhooks.signing import verify
-from tests.cases import T0, add_case
-from tests.geometry import INSIDE_G1
+from tests.helpers.cases import T0, add_case
+from tests.helpers.geometry import INSIDE_G1
 
 SECRET = "s3cret-shared-with-the-hotline"
 SETTINGS = Settings(timeout=5, max_attempts=4, retry_base=30, retry_max=3600, failing_after=3)
@@ -134,7 +134,7 @@ def test_a_failing_receiver_is_paused_and_probed(areas, receiver):
         assert deliver_due(SETTINGS) == Counter(delivered=3)
         db.session.refresh(subscription)
         assert (subscription.status, subscription.consecutive_failures) == ("active", 0)
-        assert subscription.last_error == "HTTP 500 Internal Server Error"
+        assert subscription.last_error == "delivery failed (HTTP 500)"
     assert len(receiver.requests) == 7 and len(set(receiver.delivery_ids)) == 3
 
 

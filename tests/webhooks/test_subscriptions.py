@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.webhooks.delivery import Settings, deliver_due
 from app.webhooks.models import WebhookDelivery
-from tests.cases import T0, add_case
-from tests.geometry import INSIDE_G1
+from tests.helpers.cases import T0, add_case
+from tests.helpers.geometry import INSIDE_G1
 
 URL = "/api/v1/webhooks"
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.lifecycle.engine import take_step
 from app.reports.models import Report, ReportEvent
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
 
 
 def race(app, requests: list[tuple[str, dict, dict]]) -> list:

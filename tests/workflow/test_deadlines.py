@@ -10,7 +10,7 @@ from app.extensions import db
 from app.lifecycle.signals import event_recorded, report_created
 from app.workflow.deadlines import limits_for
 from app.workflow.policies import create_policy
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
 
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 

@@ -19,8 +19,8 @@ from app.reports.models import STATUSES, Report
 from app.stats.overdue import overdue_cases as dashboard_overdue
 from app.workflow.supervision import overdue_cases as supervision_overdue
 from app.workflow.sweep import sweep
-from tests.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
+from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
 
 APP = Path(__file__).resolve().parents[2] / "app"
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)

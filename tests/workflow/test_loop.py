@@ -14,7 +14,7 @@ from app.photos.models import Photo
 from app.photos.service import attach_photo
 from app.reports.models import Report, ReportEvent
 from app.workflow.archive import anonymise_archived
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
 
 # A Tuesday morning with no holiday near: deadlines below are plain arithmetic.
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
@@ -100,6 +100,8 @@ def test_the_whole_loop_to_the_archive(dispatched, staff, act, channel):
     assert timeline(report) == [
         ("created", None, "received"),
         ("dispatch", "received", "dispatched"),
+        # Triage sent it to the community's unit rather than the place's sub-district one.
+        ("route_override", None, None),
         ("accept", "dispatched", "accepted"),
         ("progress", "accepted", "in_progress"),
         ("photo_added", None, None),
@@ -112,7 +114,8 @@ def test_the_whole_loop_to_the_archive(dispatched, staff, act, channel):
     public = db.session.scalars(
         select(ReportEvent.action).where(ReportEvent.report_id == report.id, ReportEvent.public)
     ).all()
-    assert public == ["created", "accept", "resolve", "follow_up", "close"]
+    # The dispatch by real triage is public: the resident sees the case was sent on.
+    assert public == ["created", "dispatch", "accept", "resolve", "follow_up", "close"]
     event = db.session.scalars(
         select(ReportEvent).where(
             ReportEvent.report_id == report.id, ReportEvent.action == "accept"
@@ -413,4 +416,7 @@ def test_anonymisation_of_old_archived_cases(app, dispatched, staff, act):
     event = db.session.scalars(
         select(ReportEvent).where(ReportEvent.report_id == first.id).order_by(ReportEvent.id.desc())
     ).first()
-    assert (event.action, event.payload["fields"]) == ("anonymised", ["reporter_phone"])
+    assert (event.action, event.payload["fields"]) == (
+        "anonymised",
+        ["description", "reporter_phone"],
+    )

@@ -8,7 +8,7 @@ from app.core.clock import SHANGHAI, frozen_at
 from app.extensions import db
 from app.reports.models import ReportEvent
 from app.workflow.sweep import sweep
-from tests.geometry import INSIDE_S2
+from tests.helpers.geometry import INSIDE_S2
 
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 

@@ -10,7 +10,7 @@ from app.core.clock import SHANGHAI, frozen_at
 from app.extensions import db
 from app.reports.models import Report, ReportEvent
 from app.workflow.sweep import sweep
-from tests.workflow.conftest import reload
+from tests.helpers.db import reload
 
 TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 

@@ -5,12 +5,12 @@ Revises: 0004
 Create Date: 2026-11-21 08:36:59.972214
 
 """
+from datetime import date, datetime, timezone
+
 import sqlalchemy as sa
 from alembic import op
 
 import app.core.types
-from app.core.clock import now
-from app.workflow.seed import calendar_rows, policy_rows
 
 
 # revision identifiers, used by Alembic.
@@ -18,6 +18,85 @@ revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
+
+
+# The seeded rows as this revision wrote them, kept here so that editing app/workflow/seed.py
+# never changes an old migration. The 2026 working-day calendar: (day, kind, name).
+CALENDAR_2026 = (
+    ('2026-01-01', 'holiday', '元旦'),
+    ('2026-01-02', 'holiday', '元旦'),
+    ('2026-01-03', 'holiday', '元旦'),
+    ('2026-01-04', 'workday', '元旦调休'),
+    ('2026-02-15', 'holiday', '春节'),
+    ('2026-02-16', 'holiday', '春节'),
+    ('2026-02-17', 'holiday', '春节'),
+    ('2026-02-18', 'holiday', '春节'),
+    ('2026-02-19', 'holiday', '春节'),
+    ('2026-02-20', 'holiday', '春节'),
+    ('2026-02-21', 'holiday', '春节'),
+    ('2026-02-22', 'holiday', '春节'),
+    ('2026-02-23', 'holiday', '春节'),
+    ('2026-02-14', 'workday', '春节调休'),
+    ('2026-02-28', 'workday', '春节调休'),
+    ('2026-04-04', 'holiday', '清明节'),
+    ('2026-04-05', 'holiday', '清明节'),
+    ('2026-04-06', 'holiday', '清明节'),
+    ('2026-05-01', 'holiday', '劳动节'),
+    ('2026-05-02', 'holiday', '劳动节'),
+    ('2026-05-03', 'holiday', '劳动节'),
+    ('2026-05-04', 'holiday', '劳动节'),
+    ('2026-05-05', 'holiday', '劳动节'),
+    ('2026-05-09', 'workday', '劳动节调休'),
+    ('2026-06-19', 'holiday', '端午节'),
+    ('2026-06-20', 'holiday', '端午节'),
+    ('2026-06-21', 'holiday', '端午节'),
+    ('2026-09-25', 'holiday', '中秋节'),
+    ('2026-09-26', 'holiday', '中秋节'),
+    ('2026-09-27', 'holiday', '中秋节'),
+    ('2026-10-01', 'holiday', '国庆节'),
+    ('2026-10-02', 'holiday', '国庆节'),
+    ('2026-10-03', 'holiday', '国庆节'),
+    ('2026-10-04', 'holiday', '国庆节'),
+    ('2026-10-05', 'holiday', '国庆节'),
+    ('2026-10-06', 'holiday', '国庆节'),
+    ('2026-10-07', 'holiday', '国庆节'),
+    ('2026-09-20', 'workday', '国庆节调休'),
+    ('2026-10-10', 'workday', '国庆节调休'),
+)
+# The default deadline per risk level: (risk, accept within, unit, resolve within, unit).
+DEFAULT_POLICIES = (
+    ('critical', 1, 'hours', 24, 'hours'),
+    ('high', 4, 'hours', 3, 'working_days'),
+    ('medium', 1, 'working_days', 7, 'working_days'),
+    ('low', 1, 'working_days', 15, 'working_days'),
+)
+POLICY_NOTE = '默认时限（可按本地要求调整）'
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def calendar_rows():
+    return [
+        {"day": date.fromisoformat(day), "kind": kind, "name": name}
+        for day, kind, name in CALENDAR_2026
+    ]
+
+
+def policy_rows():
+    return [
+        {
+            "category_code": None,
+            "risk_level": risk,
+            "accept_within": accept,
+            "accept_unit": accept_unit,
+            "resolve_within": resolve,
+            "resolve_unit": resolve_unit,
+            "note": POLICY_NOTE,
+        }
+        for risk, accept, accept_unit, resolve, resolve_unit in DEFAULT_POLICIES
+    ]
 
 
 def upgrade():

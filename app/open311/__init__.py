@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2: the international civic-issue API over our categories and reports."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: one place, so no test module imports another's."""
