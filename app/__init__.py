@@ -34,6 +34,7 @@ def _blueprints():
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.exports.routes import blp as exports
+    from app.mediation.routes import blp as mediation
     from app.open311.routes import blp as open311
     from app.open311.routes import keys_blp as open311_keys
     from app.public.api import public_blp, track_blp
@@ -50,8 +51,8 @@ def _blueprints():
 
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
-        queue, triage, triage_rules, workflow, deadlines, stats, exports, webhooks, open311_keys,
-        open311,
+        queue, triage, triage_rules, workflow, mediation, deadlines, stats, exports, webhooks,
+        open311_keys, open311,
     )  # fmt: skip
 
 

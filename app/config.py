@@ -71,6 +71,9 @@ class Config:
     RETURN_WINDOW_WORKING_DAYS = 1
     # A red card this many hours old sends the case up one tier (the sweep does it).
     ESCALATE_RED_AFTER_HOURS = 24.0
+    # 三级调解: a tier that used its mediation attempts (or days) without agreement is offered
+    # for escalation; the sweep sends the case up once this many hours have passed.
+    MEDIATION_GRACE_HOURS = 24.0
     # The yellow card comes when this share of the time to a deadline is used.
     YELLOW_CARD_AT = 0.8
     # Archived cases older than this lose the reporter's name and phone (`flask reports anonymise`).

@@ -5,6 +5,7 @@ from app.areas.models import Area
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
 from app.core.idempotency import IdempotencyRecord
+from app.mediation.models import CasePart, MediationPolicy, MediationSession
 from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
@@ -18,10 +19,13 @@ __all__ = [
     "Area",
     "AuthToken",
     "CalendarDay",
+    "CasePart",
     "Category",
     "ConsoleSeen",
     "DeadlinePolicy",
     "IdempotencyRecord",
+    "MediationPolicy",
+    "MediationSession",
     "Open311Key",
     "Open311Request",
     "OutboxEvent",

@@ -16,6 +16,7 @@ case "$role" in
     packages+=(
       fonts-dejavu-core       # a Latin-only font: the test that such a font is refused runs
       libzbar0                # QR decoding in the tests
+      poppler-utils           # pdftotext/pdftoppm read back the mediation PDFs in the tests
       chromium                # the browser the page tests drive (headless)
       npm                     # installs axe-core (tests/a11y) for the accessibility checks
       nginx                   # the production stack's test runs Debian's nginx (deploy/)

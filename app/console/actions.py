@@ -5,7 +5,9 @@ The console never changes a case by itself: the buttons shown are the lifecycle'
 module only turns form fields into the action's data and refusals into Chinese words.
 """
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -39,6 +41,11 @@ LABELS = {
     "reopen": "返工",
     "close": "结案",
     "archive": "归档",
+    # 调解 and 联调联处 / 吹哨报到 (app.mediation)
+    "mediate": "调解记录",
+    "summon": "吹哨",
+    "acknowledge": "报到",
+    "report_part": "报告协办情况",
 }
 TRIAGE_ACTIONS = ("dispatch", "merge", "reject", "need_info")
 
@@ -56,7 +63,18 @@ FIELD_MESSAGES = {
     "method": "请选择回访方式",
     "duplicate_of": "请选择要合并到的案件",
     "photos": "照片无法使用，请换一张",
+    "held_at": "请填写调解时间（不晚于现在）",
+    "place": "请填写调解地点",
+    "mediators": "请填写调解员",
+    "parties_present": "请填写到场当事人",
+    "result": "请选择调解结果",
+    "terms": "请填写协议内容",
+    "unit_codes": "请选择被召单位",
+    "co_unit_codes": "请检查协办单位",
+    "due_at": "请填写晚于现在的报到时限",
 }
+# Names typed in one box, separated as people write them.
+NAME_SEPARATORS = re.compile(r"[、,，;；\s]+")
 # need_info's question travels as the action's `reason`.
 FORM_FIELD = {("need_info", "reason"): "question"}
 
@@ -97,6 +115,8 @@ def apply(report_id: int, action: str, user: User, form: dict[str, Any], files=(
             report = report_to_decide(user, report_id, {"action": action, **data})
         else:
             report = case_for(user, report_id)
+        if action in ("acknowledge", "report_part"):
+            data["part_id"] = _own_part(report, user)
         lifecycle.apply(report, _lifecycle_action(action, report), user, data)
         return report
     except Invalid as error:
@@ -131,9 +151,37 @@ def _data(action: str, form: dict[str, Any], files) -> dict[str, Any]:
         data["reason"] = data.pop("question", "")
     if action == "escalate" and not data.get("reason"):
         raise Invalid.field("reason", "say why the case goes up a tier")
+    if action == "mediate":
+        for name in ("mediators", "parties_present"):
+            data[name] = [n for n in NAME_SEPARATORS.split(str(data.get(name) or "")) if n]
+        data["held_at"] = _local_time(data.get("held_at"), "held_at")
+        data["online"] = bool(data.get("online"))
+    if action == "summon":
+        data["due_at"] = _local_time(data.get("due_at"), "due_at")
     if action == "progress":
         data["photos"] = [Upload(f.read(), f.filename or "") for f in files if f.filename]
     return data
+
+
+def _local_time(text, name: str):
+    """A datetime-local field (Asia/Shanghai wall-clock time)."""
+    from app.core.clock import SHANGHAI
+
+    try:
+        return datetime.fromisoformat(str(text)).replace(tzinfo=SHANGHAI)
+    except ValueError:
+        raise Invalid.field(name, "not a time") from None
+
+
+def _own_part(report: Report, user: User) -> int | None:
+    """The part of this case the user's unit holds and has not finished."""
+    from app.mediation.parts import parts_of
+
+    part = next(
+        (p for p in parts_of(report.id) if p.unit_code == user.unit_code and not p.finished),
+        None,
+    )
+    return part.id if part else None
 
 
 def _field_refusal(error: Invalid, action: str) -> Refusal:

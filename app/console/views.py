@@ -358,6 +358,30 @@ def _case_context(user: User, report: Report) -> dict:
         if report.status in ("dispatched", "accepted", "in_progress")
         else None,
         "now": now(),
+        **_mediation_context(report, user),
+        "unit_names": units,
+    }
+
+
+def _mediation_context(report: Report, user: User) -> dict:
+    from app.mediation.models import RESULT_NAMES, RESULTS, MediationSession
+    from app.mediation.parts import parts_of
+    from app.mediation.rule import attempt_status
+
+    sessions = db.session.scalars(
+        select(MediationSession)
+        .where(MediationSession.report_id == report.id)
+        .order_by(MediationSession.held_at)
+    ).all()
+    parts = parts_of(report.id)
+    return {
+        "sessions": sessions,
+        "parts": parts,
+        "own_part": next(
+            (p for p in parts if p.unit_code == user.unit_code and not p.finished), None
+        ),
+        "attempts": attempt_status(report) if report.id else None,
+        "session_results": [(r, RESULT_NAMES[r]) for r in RESULTS],
     }
 
 
@@ -382,9 +406,11 @@ def act(user: User, report_id: int, action: str):
     if action not in actions.LABELS:
         abort(404)
     try:
-        report = actions.apply(
-            report_id, action, user, request.form.to_dict(), request.files.getlist("photos")
-        )
+        form = request.form.to_dict()
+        for many in ("unit_codes", "co_unit_codes"):  # multiple choices
+            if many in request.form:
+                form[many] = [c for c in request.form.getlist(many) if c]
+        report = actions.apply(report_id, action, user, form, request.files.getlist("photos"))
         label = actions.LABELS[action]
         tracking_no = report.tracking_no
         db.session.commit()

@@ -26,6 +26,7 @@ from app.core.clock import in_shanghai, now
 from app.core.privacy import mask_phone
 from app.extensions import db
 from app.lifecycle.states import is_open
+from app.mediation.models import CasePart, MediationSession
 from app.reports.models import Report
 from app.reports.schemas import shows_phones
 from app.stats.filters import ReportFilter, report_clauses
@@ -56,12 +57,29 @@ HEADERS = (
     "满意度",
     "联系电话",
     "问题描述",
+    "调解次数",
+    "联合办理",
 )
-COLUMN_WIDTHS = (16, 17, 12, 14, 9, 36, 14, 22, 9, 17, 10, 9, 9, 14, 60)
+COLUMN_WIDTHS = (16, 17, 12, 14, 9, 36, 14, 22, 9, 17, 10, 9, 9, 14, 60, 9, 16)
 BATCH = 1000
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 # Cells a spreadsheet would run as a formula (CSV injection): public text must stay text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _count(model, report_id, *where):
+    """How many rows of `model` the case has (sessions, co-unit parts, summons)."""
+    return (
+        select(func.count()).select_from(model).where(report_id == Report.id, *where)
+    ).scalar_subquery()
+
+
+def _joint(row) -> str:
+    parts = [
+        f"协办{row.co_units}家" if row.co_units else "",
+        f"吹哨{row.summoned}家" if row.summoned else "",
+    ]
+    return "，".join(p for p in parts if p)
 
 
 def ledger_query(user: User, f: ReportFilter) -> Select:
@@ -88,6 +106,9 @@ def ledger_query(user: User, f: ReportFilter) -> Select:
             Report.satisfaction,
             Report.reporter_phone,
             Report.description,
+            _count(MediationSession, MediationSession.report_id).label("sessions"),
+            _count(CasePart, CasePart.report_id, CasePart.kind == "co_unit").label("co_units"),
+            _count(CasePart, CasePart.report_id, CasePart.kind == "summons").label("summoned"),
         )
         .outerjoin(Category, Category.code == Report.category_code)
         .outerjoin(subdistrict, subdistrict.code == Report.subdistrict_code)
@@ -145,6 +166,8 @@ def ledger_rows(user: User, f: ReportFilter) -> Iterator[tuple]:
             label(SATISFACTION_NAMES, row.satisfaction),
             (row.reporter_phone if reveal else mask_phone(row.reporter_phone)) or "",
             row.description,
+            row.sessions,
+            _joint(row),
         )
 
 

@@ -11,7 +11,8 @@ BEMServer's authorization module. The rule:
 * the centre's desk (supervisor, cleaner) with the whole district in scope also sees reports
   outside every area — someone must route them; a sub-district's staff do not;
 * a responder sees the cases dispatched to their unit: not reports still in the queue (or
-  rejected there) whose routing merely points at the unit.
+  rejected there) whose routing merely points at the unit; and the cases where their unit is a
+  co-unit (协办) or was summoned (吹哨报到), nothing else of the lead unit's.
 
 What a user may *do* to a report is `app.lifecycle.allowed_actions`, built on this rule.
 """
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from app.accounts.models import User
 from app.core.auth import scope_of
@@ -93,6 +94,21 @@ def all_of(*conditions: Condition) -> Condition:
     )
 
 
+def has_part(unit_code: str) -> Condition:
+    """A case where the unit is a co-unit (协办) or was summoned (吹哨报到)."""
+    from app.extensions import db
+    from app.mediation.models import CasePart
+
+    def parts():
+        return select(CasePart.report_id).where(CasePart.unit_code == unit_code)
+
+    return Condition(
+        lambda: Report.id.in_(parts()),
+        lambda r: r.id is not None
+        and db.session.scalar(parts().where(CasePart.report_id == r.id).limit(1)) is not None,
+    )
+
+
 def whole_district(paths: Sequence[str]) -> bool:
     """A scope that includes a top area (a path of one code, e.g. "/D/")."""
     return any(p.strip("/").count("/") == 0 for p in paths)
@@ -115,6 +131,8 @@ def rule_for(user: User) -> Condition:
                 not_null("dispatched_at"),
             )
         )
+        # The cases their unit has a part of, and nothing else of the lead unit's.
+        rules.append(all_of(one_of("status", WITH_A_UNIT), has_part(user.unit_code)))
     return any_of(*rules)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from app.lifecycle import ending, triage, unit
 from app.lifecycle.engine import REPORTER, SYSTEM, ActorLike, Step, in_scope
+from app.mediation import parts
+from app.mediation.sessions import mediate
 from app.reports.models import Report
 
 R, S = REPORTER.role, SYSTEM.role
@@ -24,6 +26,7 @@ ACTIONS = (
     "dispatch", "merge", "reject", "need_info", "add_info",
     "accept", "return", "progress", "escalate", "resolve",
     "follow_up", "reopen", "supervise", "close", "close_without_follow_up", "archive",
+    "mediate", "summon", "acknowledge", "report_part", "release",
 )  # fmt: skip
 
 
@@ -62,13 +65,27 @@ ROWS = (
     row("return", ["dispatched"], "received", ["responder"], unit.return_to_queue,
         ready=unit.can_return),
     # 处置: progress notes, escalation to the next tier, the result.
-    row("progress", ["accepted"], "in_progress", ["responder"], unit.progress),
-    row("progress", ["in_progress"], None, ["responder"], unit.progress),
+    # A co-unit (协办) that accepted its part adds progress and sessions too.
+    row("progress", ["accepted"], "in_progress", ["responder"], unit.progress,
+        scope=parts.lead_or_co_unit),
+    row("progress", ["in_progress"], None, ["responder"], unit.progress,
+        scope=parts.lead_or_co_unit),
+    # 调解: a mediation session on record; the first one starts the work like a progress note.
+    row("mediate", ["accepted"], "in_progress", ["responder", "cleaner", "supervisor"], mediate,
+        public=True, scope=parts.lead_or_co_unit),
+    row("mediate", ["in_progress"], None, ["responder", "cleaner", "supervisor"], mediate,
+        public=True, scope=parts.lead_or_co_unit),
+    # 联调联处 / 吹哨报到: other units' parts of the case (app.mediation.parts).
+    row("summon", ["accepted", "in_progress"], None, ["responder", "supervisor"], parts.summon),
+    row("acknowledge", OPEN, None, ["responder"], parts.acknowledge, scope=parts.holds_a_part),
+    row("report_part", OPEN, None, ["responder"], parts.report_part, scope=parts.holds_a_part),
+    row("release", OPEN, None, ["responder", "cleaner", "supervisor"], parts.release,
+        ready=parts.has_unfinished_part),
     row("escalate", ["dispatched"], "dispatched", ["supervisor", S], unit.escalate, public=True),
     row("escalate", ["accepted", "in_progress"], "dispatched", ["responder", "supervisor", S],
         unit.escalate, public=True),
     row("resolve", ["accepted", "in_progress"], "resolved", ["responder"], unit.resolve,
-        public=True),
+        public=True, ready=parts.no_open_co_unit_part),
     # 督办: supervision notes on any open or resolved case.
     row("supervise", [*OPEN, "resolved"], None, ["supervisor"], unit.supervise),
     # 回访 and the end: call-back, reopen (返工), close, archive.

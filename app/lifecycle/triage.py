@@ -159,6 +159,10 @@ def dispatch(step: Step) -> None:
     elif reason:
         record_event(report, "triage_note", actor=actor, reason=reason)
     start_deadlines(report, report.dispatched_at)
+    # 联调联处: co-units beside the lead, each with its part (app.mediation.parts).
+    from app.mediation.parts import add_co_units
+
+    add_co_units(step)
 
 
 def survivor_of(report_id: int) -> Report | None:

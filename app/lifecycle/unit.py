@@ -85,8 +85,12 @@ def escalate(step: Step) -> None:
 
 
 def resolve(step: Step) -> None:
-    """报结: the result, waiting for the call-back (回访)."""
+    """报结: the result, waiting for the call-back (回访); a joint case only when every co-unit
+    part is reported or released."""
     report, outcome, note = step.report, step.data.get("outcome"), step.data.get("note")
+    from app.mediation.parts import check_co_units_done
+
+    check_co_units_done(report)
     if outcome not in OUTCOMES:
         raise Invalid.field("outcome", f"must be one of {', '.join(OUTCOMES)}")
     if not (note or "").strip():

@@ -37,7 +37,17 @@ SATISFACTION_TEXT = {
 # Steps of the case itself (not of one reporter): a merged report's reporter sees these of the
 # surviving report, never its questions, answers or ratings, which belong to someone else.
 CASE_ACTIONS = frozenset(
-    {"dispatch", "accept", "progress", "escalate", "resolve", "reopen", "close", "archive"}
+    {
+        "dispatch",
+        "accept",
+        "progress",
+        "mediate",
+        "escalate",
+        "resolve",
+        "reopen",
+        "close",
+        "archive",
+    }
 )
 FIXED_SENTENCES = {
     "created": "您的反映已提交",
@@ -51,6 +61,13 @@ FIXED_SENTENCES = {
     "close": "事项已结案",
     "merge": "您反映的事项此前已有人反映，现合并办理，进展见本页",
     "archive": "已归档",
+}
+# A mediation session as the reporter reads it: that it took place and its result, no names.
+SESSION_RESULT_TEXT = {
+    "agreement": "双方达成调解协议",
+    "partial": "部分事项达成一致，继续调解",
+    "no_agreement": "暂未达成一致，继续调解",
+    "absent": "当事人未到场，另行安排调解",
 }
 MAX_MERGE_HOPS = 10
 
@@ -95,6 +112,9 @@ def sentence(event: ReportEvent) -> str | None:
     if event.action == "follow_up":
         said = SATISFACTION_TEXT.get((event.payload or {}).get("satisfaction"))
         return f"已回访，评价：{said}" if said else "已回访"
+    if event.action == "mediate":
+        said = SESSION_RESULT_TEXT.get((event.payload or {}).get("result"))
+        return f"已组织调解，{said}" if said else "已组织调解"
     return FIXED_SENTENCES.get(event.action)
 
 

@@ -145,6 +145,21 @@ class ReportDetailSchema(ReportSchema):
     timeline = ma.fields.List(ma.fields.Nested(EventSchema), attribute="events")
     parties = ma.fields.List(ma.fields.Nested(PartySchema))
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema))
+    mediation = ma.fields.Method(
+        "_mediation",
+        metadata={
+            "description": "the attempt rule (三级调解) at the case's tier: sessions used "
+            "and left, days left, whether the tier is spent; null before mediation begins "
+            "there (see GET /reports/<id>/sessions)"
+        },
+    )
+
+    def _mediation(self, report):
+        from app.mediation.rule import attempt_status
+        from app.mediation.schemas import AttemptSchema
+
+        status = attempt_status(report) if report.id else None
+        return AttemptSchema().dump(status.as_dict()) if status else None
 
 
 class ReportCreatedSchema(ReportDetailSchema):

@@ -241,6 +241,9 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
     }
     if group_by:
         result["series"] = _series(f, group_by, found)
+    from app.mediation.stats import mediation_figures
+
+    result["mediation"] = mediation_figures(user, f)
     return result
 
 

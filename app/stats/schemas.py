@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from app.areas.models import LEVELS
 from app.core.schemas import GeoJSONGeometry, Schema, ShanghaiDateTime
+from app.mediation.schemas import MediationFiguresSchema
 from app.stats.filters import CODE, PeriodArgs
 from app.stats.overview import GROUP_BY
 
@@ -117,6 +118,13 @@ class OverviewSchema(FiguresSchema):
     by_risk = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
     by_subdistrict = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
     series = ma.fields.List(ma.fields.Nested(PeriodFiguresSchema))
+    mediation = ma.fields.Nested(
+        MediationFiguresSchema,
+        metadata={
+            "description": "调解: success per tier, sessions to agreement, escalations by "
+            "the attempt rule, joint cases and their time, summons answered on time"
+        },
+    )
 
 
 class HotspotPropertiesSchema(Schema):

@@ -10,6 +10,7 @@ from app.areas.models import Area
 from app.core.clock import now
 from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
+from app.mediation.grading import handling_for
 from app.reports.models import Report
 from app.triage.claims import RANK, claim_is_active, held_by, queue_query, unclaimed
 from app.triage.models import ReportSuggestion
@@ -97,6 +98,8 @@ def items_for(reports: list[Report], user: User) -> list[QueueItem]:
                     "junk_score": suggestion.junk_score,
                     "junk_reasons": suggestion.junk_reasons or [],
                     "routing": _routing(report, areas, units),
+                    # The risk the cleaner set wins over the suggested one.
+                    "handling": handling_for(report.risk_level or suggestion.suggested_risk),
                     "computed_at": suggestion.computed_at,
                 },
             )

@@ -54,6 +54,11 @@ class RoutingSchema(Schema):
     note = ma.fields.String(allow_none=True, metadata={"description": "set when outside coverage"})
 
 
+class HandlingSchema(Schema):
+    mode = ma.fields.String(required=True, metadata={"enum": ["single", "joint", "district"]})
+    reason = ma.fields.String(required=True)
+
+
 class SuggestionsSchema(Schema):
     duplicates = ma.fields.List(ma.fields.Nested(DuplicateSchema), required=True)
     category_code = ma.fields.String(allow_none=True)
@@ -64,6 +69,14 @@ class SuggestionsSchema(Schema):
     junk_score = ma.fields.Float(required=True, metadata={"description": "0…1"})
     junk_reasons = ma.fields.List(ma.fields.String(), required=True)
     routing = ma.fields.Nested(RoutingSchema, required=True)
+    handling = ma.fields.Nested(
+        HandlingSchema,
+        required=True,
+        metadata={
+            "description": "风险分级: one unit (一般), joint handling (较大), the district "
+            "tier (重大, 特别重大); dispatch with co_unit_codes or the district unit"
+        },
+    )
     computed_at = ShanghaiDateTime(required=True)
 
 
@@ -123,6 +136,15 @@ class TriageSchema(Schema):
         allow_none=True,
         metadata={
             "description": "dispatch: this unit; required when the report is outside coverage"
+        },
+    )
+    co_unit_codes = ma.fields.List(
+        ma.fields.String(),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "dispatch: joint handling (联调联处) — co-units (协办) beside the lead "
+            "`unit_code`; each accepts and reports its part, due with the case"
         },
     )
     duplicate_of = ma.fields.Integer(

@@ -35,6 +35,10 @@ def _deadline_columns():
 class SweepResult:
     cards: dict[int, tuple[str, str]] = field(default_factory=dict)  # report id → (from, to)
     escalated: list[int] = field(default_factory=list)
+    # 三级调解: escalated because the tier used its mediation attempts or days (also in escalated)
+    by_attempt_rule: list[int] = field(default_factory=list)
+    # Co-unit parts and summons: part id → (from card, to card)
+    part_cards: dict[int, tuple[str, str]] = field(default_factory=dict)
     not_escalated: dict[int, str] = field(default_factory=dict)  # report id → why
 
     @property
@@ -115,11 +119,24 @@ def escalate_red(at: datetime, result: SweepResult) -> None:
             result.escalated.append(report_id)
 
 
+def escalate_by_attempt_rule(at: datetime, result: SweepResult) -> None:
+    from app.mediation.sweep import escalate_spent
+
+    escalated, refused = escalate_spent(at)
+    result.by_attempt_rule += escalated
+    result.escalated += escalated
+    result.not_escalated.update(refused)
+
+
 def sweep(at: datetime | None = None) -> SweepResult:
     """One pass over the open cases; the caller commits."""
     at = at or now()
     result = SweepResult()
     update_cards(at, result)
     escalate_red(at, result)
+    escalate_by_attempt_rule(at, result)
+    from app.mediation.parts import update_part_cards
+
+    result.part_cards = update_part_cards(at)
     db.session.flush()
     return result

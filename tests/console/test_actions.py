@@ -7,6 +7,7 @@ import pytest
 from app.console.actions import LABELS, allowed_actions
 from app.core.clock import now
 from app.lifecycle.table import TRANSITIONS
+from app.mediation.parts import holds_a_part
 from app.reports.models import STATUSES, Report
 
 
@@ -24,10 +25,15 @@ def test_buttons_follow_the_table(staff, role):
     user = staff[role]
     for status in STATUSES:
         shown = set(allowed_actions(case(status), user))
+        # 报到 and the part's report need a part of the case held by the user's unit (these
+        # cases have none): tests/mediation/test_console.py shows them to that unit only.
         table = {
             action
             for (state, action), step in TRANSITIONS.items()
-            if state == status and action in LABELS and user.has_role(*step.roles)
+            if state == status
+            and action in LABELS
+            and user.has_role(*step.roles)
+            and step.scope is not holds_a_part
         }
         assert shown == table, (role, status)
 

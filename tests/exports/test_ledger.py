@@ -42,6 +42,7 @@ def test_csv_headers_and_a_row_in_chinese(client, cases, admin_headers):
         cases["A"].tracking_no, "2026-03-02 09:00", "扫码上报", "物业收费", "一般",
         "一号街道一号社区一号网格（105.32000, 28.72000）", "一号街道", "一号街道综治中心",
         "已结案", "2026-03-04 09:00", "调解成功", "是", "满意", "13812345678", "邻居装修噪音",
+        "0", "",  # no mediation session on record, not handled jointly
     ]  # fmt: skip
     on_time = {r[0]: r[11] for r in body}
     assert [on_time[cases[k].tracking_no] for k in "BCF"] == ["否", "无时限", ""]

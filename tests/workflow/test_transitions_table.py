@@ -71,11 +71,28 @@ ENDPOINTS = {
     "close_without_follow_up": ("close", {"without_follow_up": True}),
     "archive": ("archive", {}),
     "reopen": ("reopen", {"reason": "再处理"}),
+    "mediate": (
+        "sessions",
+        {
+            "held_at": "2026-01-05T10:00:00+08:00",
+            "place": "调解室",
+            "mediators": ["王调解员"],
+            "parties_present": ["张三"],
+            "result": "no_agreement",
+        },
+    ),
+    "summon": (
+        "summons",
+        {"unit_codes": ["unit-S1"], "reason": "协同", "due_at": "2099-01-01T10:00:00+08:00"},
+    ),
 }
+# Addressed by the part (co-unit part or summons), not the report: tests/mediation/test_parts.py.
+PART_ACTIONS = {"acknowledge", "report_part", "release"}
 
 
 def test_every_loop_action_has_an_endpoint():
-    assert set(ENDPOINTS) == set(ACTIONS) - {"dispatch", "merge", "reject", "need_info", "add_info"}
+    triage = {"dispatch", "merge", "reject", "need_info", "add_info"}
+    assert set(ENDPOINTS) == set(ACTIONS) - triage - PART_ACTIONS
 
 
 @pytest.mark.parametrize("action", sorted(ENDPOINTS))
