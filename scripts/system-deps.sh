@@ -18,7 +18,6 @@ case "$role" in
       libzbar0                # QR decoding in the tests
       poppler-utils           # pdftotext/pdftoppm read back the mediation PDFs in the tests
       chromium                # the browser the page tests drive (headless)
-      npm                     # installs axe-core (tests/a11y) for the accessibility checks
       nginx                   # the production stack's test runs Debian's nginx (deploy/)
       iproute2                # the scale-out test's hosts are network namespaces (ip netns)
       redis-server            # the scale-out test starts its own Redis on its database host
@@ -31,6 +30,11 @@ case "$role" in
     ) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
+# npm installs axe-core (tests/a11y) for the accessibility checks. Debian's package only where no
+# npm is on the machine: it conflicts with a Node.js installed from elsewhere (e.g. NodeSource).
+if [ "$role" = test ] && ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
