@@ -91,7 +91,7 @@ class Config:
     DUPLICATE_MAX_CANDIDATES = 200
     # Candidates scoring below this (0…1) are not shown as possible duplicates (chosen on the
     # training split of tests/data/triage_eval.jsonl: bench/triage_quality.py).
-    DUPLICATE_MIN_SCORE = 0.18
+    DUPLICATE_MIN_SCORE = 0.4
     # The scan page asks a resident "is this the same matter?" above this score (0…1).
     DUPLICATE_HINT_MIN_SCORE = 0.6
 

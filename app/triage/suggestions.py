@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from app.triage.answers import raise_risk_by_answers
 from app.triage.categorise import suggest as suggest_category
 from app.triage.duplicates import Side, reasons, score
 from app.triage.meaning import from_stored, stored, terms
+from app.triage.semantic import embed, model as semantic_model, pack, unpack
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
 
@@ -60,8 +62,14 @@ class Candidate:
         }
 
 
-def find_duplicates(report: Report, category_code: str | None) -> list[Candidate]:
-    """Earlier open reports nearby within the window, scored; the best few above the minimum."""
+def find_duplicates(
+    report: Report, category_code: str | None, vector: np.ndarray | None = None
+) -> list[Candidate]:
+    """Earlier open reports nearby within the window, scored; the best few above the minimum.
+
+    `vector`: the report's sentence vector, when the caller has it. Candidates are compared by
+    the vectors stored with their suggestions (a dot product each); one stored before vectors
+    were (or whose suggestions failed) is embedded here once per process."""
     if report.location is None:
         return []
     config = current_app.config
@@ -85,6 +93,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             Report.qr_site_id,
             ReportSuggestion.suggested_category_code,
             ReportSuggestion.reading,
+            ReportSuggestion.meaning_vector,
         )
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
@@ -98,13 +107,26 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
         .limit(int(config["DUPLICATE_MAX_CANDIDATES"]))
     )
     mine = Side(report.description, category_code, report.qr_site_id, report.reporter_phone)
-    best: dict[int, Candidate] = {}
     lon, lat = here.x, here.y
-    window_hours = window.total_seconds() / 3600
+    nearby = []
     for other in db.session.execute(query):
         distance = haversine_m(lon, lat, other.x, other.y)
-        if distance > radius:
-            continue
+        if distance <= radius:
+            nearby.append((other, distance))
+    if not nearby:
+        return []
+    meaning = semantic_model()
+    mine_vector = vector if vector is not None else embed(report.description)
+    others = np.stack(
+        [
+            unpack(other.meaning_vector) if other.meaning_vector else embed(other.description)
+            for other, _ in nearby
+        ]
+    )
+    closeness = meaning.closeness(mine_vector, others).tolist()
+    best: dict[int, Candidate] = {}
+    window_hours = window.total_seconds() / 3600
+    for (other, distance), close in zip(nearby, closeness, strict=True):
         theirs = Side(
             other.description,
             other.category_code or other.suggested_category_code,
@@ -113,7 +135,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             from_stored(other.reading) if other.reading else None,
         )
         hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
-        value = score(mine, theirs, distance, radius, hours, window_hours)
+        value = score(mine, theirs, distance, radius, hours, window_hours, close)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
@@ -121,7 +143,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
         if target is None or target == report.id:
             continue
         if target not in best or value > best[target].score:
-            why = tuple(reasons(mine, theirs, distance, hours))
+            why = tuple(reasons(mine, theirs, distance, hours, close))
             best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
@@ -200,8 +222,13 @@ def client_key_of(report: Report) -> str | None:
     return (created.payload or {}).get("client_key") if created else None
 
 
-def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSet) -> None:
-    category, category_reasons = suggest_category(rules, report.description)
+def apply_text_rules(
+    suggestion: ReportSuggestion, report: Report, rules: RuleSet, vector: np.ndarray | None = None
+) -> None:
+    """Category and risk from the text; `vector`: its sentence vector, else the stored one."""
+    if vector is None and suggestion.meaning_vector:
+        vector = unpack(suggestion.meaning_vector)
+    category, category_reasons = suggest_category(rules, report.description, vector=vector)
     risk, risk_reasons = rules.risk(report.description)
     suggestion.suggested_category_code = category
     suggestion.category_reasons = category_reasons
@@ -219,10 +246,14 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
     suggestion = None if new else db.session.get(ReportSuggestion, report.id)
     if suggestion is None:
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
-    apply_text_rules(suggestion, report, rules or RuleSet.load())
+    # The one embedding of the report: its category and every later comparison use it.
+    vector = embed(report.description)
+    suggestion.meaning_vector = pack(vector)
+    apply_text_rules(suggestion, report, rules or RuleSet.load(), vector)
     own_category = report.category_code or suggestion.suggested_category_code
     suggestion.reading = stored(terms(report.description))
-    suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category)]
+    found = find_duplicates(report, own_category, vector)
+    suggestion.duplicates = [c.as_json() for c in found]
     suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
     suggestion.computed_at = now()
     return suggestion
