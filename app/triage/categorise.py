@@ -36,6 +36,7 @@ SEED_VOTE = 1.0  # a seeded keyword's weight, in log-odds
 # word is known, only characters: a guess from 「有事」 alone is noise.
 MIN_CONFIDENCE = 0.2
 MIN_CONFIDENCE_CHARS_ONLY = 0.6
+MIN_CHARACTERS = 4  # fewer (place names aside) and no keyword: no guess at all
 SEEDED = frozenset(
     (r["kind"], r["match"], r["pattern"], r["target"], float(r["weight"])) for r in seeded_rules()
 )
@@ -184,8 +185,8 @@ def suggest(
         if found:
             votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
             keywords.setdefault(rule.target, []).append(found.reason)
-    if not matter_text(text):
-        return None, []
+    if len(matter_text(text)) < MIN_CHARACTERS and not votes:
+        return None, []  # 「有事」: too little to say what kind of matter it is
     from app.triage import semantic
 
     learnt = learnt or semantic.model()
