@@ -2,8 +2,8 @@
 
     python -m bench.triage_cost
 
-For each report of the evaluation set: suggest its category, read its own text (never cached:
-it is new), and score it against the candidates intake would fetch (at a busy place, the cap:
+For each report of the evaluation set: embed its text (never cached: it is new), suggest its
+category, read its own text, and score it against the candidates intake would fetch (at a busy place, the cap:
 DUPLICATE_MAX_CANDIDATES earlier reports, whose readings each process keeps cached). The
 database work around it (one candidate query, the flood counts, the insert) is the same before
 and after and is measured by bench/intake_bench.py.
@@ -36,24 +36,43 @@ def _old(rules, texts, candidates):
 
 
 def _new(rules, texts, candidates):
-    from app.triage import meaning
+    """As suggestions.compute does it: embed the new text once (never cached: it is new), its
+    category from that vector, its reading, then the candidates' stored vectors (unpacked
+    from their float16 bytes, as read from the database) in one matrix product."""
+    import numpy as np
+
+    from app.triage import meaning, semantic
     from app.triage.categorise import suggest
     from app.triage.duplicates import Side, score
 
     meaning.tokenizer()
+    model = semantic.model()
+    stored = [semantic.pack(semantic.embed(text)) for text in candidates]
     for text in candidates:
         meaning.terms(text)
     times = []
     for text in texts:
         started = time.perf_counter()
-        meaning.matter_text.__wrapped__(text)  # the new report's own text is never cached
+        vector = semantic.embed.__wrapped__(text)
+        semantic.pack(vector)
+        meaning.matter_text.__wrapped__(text)
         meaning.terms.__wrapped__(text)
-        category = suggest(rules, text)[0]
+        category = suggest(rules, text, vector=vector)[0]
         mine = Side(text, category)
-        for other in candidates:
-            score(mine, Side(other, category), 100.0, RADIUS_M, 10.0, WINDOW_DAYS * 24)
+        others = np.stack([semantic.unpack(data) for data in stored])
+        for other, close in zip(candidates, model.closeness(vector, others).tolist(), strict=True):
+            score(mine, Side(other, category), 100.0, RADIUS_M, 10.0, WINDOW_DAYS * 24, close)
         times.append(time.perf_counter() - started)
     return times
+
+
+def _embedding_alone(texts):
+    from app.triage import semantic
+
+    started = time.perf_counter()
+    for text in texts:
+        semantic.embed.__wrapped__(text)
+    return (time.perf_counter() - started) / len(texts)
 
 
 def _uncached(texts):
@@ -71,11 +90,15 @@ def main() -> None:
     items = load()
     rules = seeded_ruleset()
     texts = [i.description for i in items]
-    from app.triage import meaning
+    from app.triage import meaning, semantic
 
     started = time.perf_counter()
     meaning.tokenizer()
     load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    semantic.engine()
+    semantic.model()
+    model_s = time.perf_counter() - started
     # 4: about what a report meets in the evaluation set; CAP: a busy place.
     for count in (4, CAP):
         for name, run in (("before", _old), ("after", _new)):
@@ -86,7 +109,9 @@ def main() -> None:
                 f"p90 {1000 * statistics.quantiles(times, n=10)[-1]:.2f} ms"
             )
     print(f"after : reading a new text (uncached) {1000 * _uncached(texts):.3f} ms")
+    print(f"after : embedding a new text alone {1000 * _embedding_alone(texts):.2f} ms")
     print(f"after : jieba + lexicon load once per process {load_s:.2f} s")
+    print(f"after : embedding model load once per process {model_s:.2f} s")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ from app.triage.models import ReportSuggestion
 from tests.triage.evalset import figures, load, true_pairs
 
 TARGET = 0.9
-# What the finder reached on the held-out split when it was written (precision 0.79, recall
-# 0.44, category 0.67; before it: 0.38, 0.12, 0.20), a little below: a change that makes it
-# worse fails here. The issue's targets are checked last and reported as not yet met.
-FLOOR = {"precision": 0.74, "recall": 0.4, "category_accuracy": 0.62}
+# What the finder reached on the held-out split, a little below: a change that makes it worse
+# fails here. With sentence vectors (multilingual-e5-small): precision 0.816, recall 0.689,
+# category 0.804; with the word lexicon and naive Bayes before them: 0.79, 0.44, 0.67; with
+# character n-grams and keywords before issue 15: 0.38, 0.12, 0.20. The issue's targets are
+# checked last and reported as not yet met.
+FLOOR = {"precision": 0.78, "recall": 0.65, "category_accuracy": 0.77}
 
 
 def test_the_evaluation_set_is_large_varied_and_split_by_place():
