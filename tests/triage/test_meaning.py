@@ -78,9 +78,13 @@ def test_a_vector_is_stored_in_768_bytes_and_compares_as_the_text_does():
     kept = semantic.unpack(semantic.pack(vector))
     assert len(semantic.pack(vector)) == 768 and kept.shape == (384,)
     assert abs(float(kept @ vector) - 1.0) < 1e-3
-    assert abs(closeness(LEAK, "楼上渗水") - float(
-        semantic.model().closeness(kept, semantic.embed("楼上渗水")[None])[0]
-    )) < 1e-3
+    assert (
+        abs(
+            closeness(LEAK, "楼上渗水")
+            - float(semantic.model().closeness(kept, semantic.embed("楼上渗水")[None])[0])
+        )
+        < 1e-3
+    )
 
 
 def test_the_learnt_model_categorises_what_no_keyword_names():
