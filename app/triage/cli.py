@@ -1,4 +1,5 @@
-"""`flask triage presort`, `flask triage recompute` and `flask triage seed-rules`."""
+"""`flask triage presort`, `flask triage recompute`, `flask triage embed` and `flask triage
+seed-rules`."""
 
 import click
 from flask.cli import AppGroup
@@ -7,10 +8,12 @@ from sqlalchemy import select
 from app.core.repeat import Round, every_option, repeat
 from app.extensions import db
 from app.lifecycle.states import QUEUED
-from app.reports.models import Report
+from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
+from app.triage.models import ReportSuggestion
 from app.triage.presort import presort_waiting
 from app.triage.rules import RuleSet
 from app.triage.seed import seed_rules
+from app.triage.semantic import embed_many, pack
 from app.triage.suggestions import compute
 
 triage_cli = AppGroup("triage", help="The cleaner's queue: suggestions and rules.")
@@ -43,6 +46,33 @@ def recompute():
         count += 1
     db.session.commit()
     click.echo(f"suggestions recomputed for {count} reports")
+
+
+@triage_cli.command("embed")
+@click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True)
+def embed_command(batch: int):
+    """Store the sentence vector of every open report sorted before vectors were (after the
+    upgrade to migration 0020), so new reports nearby compare with it by a dot product."""
+    count = 0
+    while True:
+        rows = db.session.execute(
+            select(ReportSuggestion, Report.description)
+            .join(Report, Report.id == ReportSuggestion.report_id)
+            .where(
+                ReportSuggestion.meaning_vector.is_(None),
+                Report.status.in_(DUPLICATE_CANDIDATE_STATES),
+            )
+            .order_by(ReportSuggestion.report_id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        vectors = embed_many([description for _, description in rows])
+        for (suggestion, _), vector in zip(rows, vectors, strict=True):
+            suggestion.meaning_vector = pack(vector)
+        db.session.commit()
+        count += len(rows)
+    click.echo(f"sentence vectors stored for {count} reports")
 
 
 @triage_cli.command("seed-rules")

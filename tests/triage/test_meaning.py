@@ -157,3 +157,25 @@ def test_each_report_is_embedded_once_and_later_ones_compare_with_the_stored_vec
     assert [d["report_id"] for d in db.session.get(ReportSuggestion, second.id).duplicates] == [
         first.id
     ]
+
+
+def test_the_embed_command_stores_vectors_for_reports_sorted_before_them(app, file_report):
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.triage.models import ReportSuggestion
+
+    leak, noise = file_report(LEAK), file_report("楼下广场舞音响太吵")
+    db.session.execute(update(ReportSuggestion).values(meaning_vector=None))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["triage", "embed", "--batch", "1"])
+    assert result.exit_code == 0, result.output
+    assert "sentence vectors stored for 2 reports" in result.output
+    db.session.expire_all()
+    for report in (leak, noise):
+        kept = semantic.unpack(db.session.get(ReportSuggestion, report.id).meaning_vector)
+        assert float(kept @ semantic.embed(report.description)) > 0.99
+
+
+def test_the_engine_can_run_on_this_machine():
+    semantic.check_engine()  # create_app calls it: a machine without AVX2 stops at start-up
