@@ -57,6 +57,9 @@ def upgrade():
     dialect = op.get_bind().dialect.name
     for statement in create_statements(dialect) + rebuild_statements(dialect):
         op.execute(statement)
+    if dialect == "postgresql":  # the overview's plans need the new tables' statistics now
+        for table in ("stats_daily_totals", "stats_daily_counts", "stats_settled_spans"):
+            op.execute(f"ANALYZE {table}")
 
 
 def downgrade():
