@@ -182,7 +182,7 @@ def test_areas_and_a_qr_site_from_an_empty_database(browser, world, tmp_path):
     # A QR site placed by a click on the sub-district map, previewed, then created.
     admin.page.get_by_role("navigation", name="系统管理").get_by_role("link", name="码点").click()
     admin.axe("qr-sites-empty")
-    admin.page.get_by_role("link", name="新建码点").click()
+    admin.click("新建码点")
     admin.page.get_by_label("名称").fill("幸福里3号楼")
     admin.page.get_by_label("类型").select_option(label="楼栋")
     click_on_map(admin.page, *INSIDE_G1)
@@ -240,14 +240,21 @@ def test_areas_and_a_qr_site_from_an_empty_database(browser, world, tmp_path):
     admin.go("/console/admin/qr-sites?sort=scans&dir=desc")
     assert "幸福里3号楼" in admin.page.inner_text("#sites")
     admin.axe("qr-sites")
+    # 停用 from the list (the row's own button, confirmed in a dialog).
+    row = admin.page.get_by_role("row").filter(has_text="幸福里3号楼")
+    admin.click("停用", within=row)
+    assert "已停用" in admin.main()
+    with app.app_context():
+        assert not db.session.scalar(select(QrSite)).active
+        db.session.commit()
     admin.page.get_by_role("navigation", name="系统管理").get_by_role(
         "link", name="操作记录"
     ).click()
     text = admin.main()
-    assert "导入区域" in text and "新建码点" in text and "更换二维码" in text
+    assert "导入区域" in text and "新建码点" in text and "更换二维码" in text and "停用码点" in text
     admin.axe("audit")
     with app.app_context():
-        assert count(AdminChange) == 3
+        assert count(AdminChange) == 4
     admin.context.close()
 
     # Anyone else: 403 on the admin pages.
