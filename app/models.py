@@ -1,7 +1,9 @@
 """Imports every model module so the metadata (and Alembic) sees every table."""
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
+from app.admin_console.models import AdminUpload
 from app.areas.models import Area
+from app.audit.models import AdminChange
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
 from app.core.idempotency import IdempotencyRecord
@@ -17,6 +19,8 @@ from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscriptio
 from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
+    "AdminChange",
+    "AdminUpload",
     "Area",
     "AuthToken",
     "CalendarDay",
