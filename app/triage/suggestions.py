@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,13 +20,11 @@ from app.extensions import db
 from app.lifecycle.states import QUEUED
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
 from app.triage.answers import raise_risk_by_answers
-from app.triage.categorise import suggest as suggest_category
-from app.triage.duplicates import Side, reasons, score
+from app.triage.duplicates import Side
+from app.triage.finder import finder, min_score
 from app.triage.meaning import from_stored, stored, terms
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
-from app.triage.semantic import embed, pack, unpack
-from app.triage.semantic import model as semantic_model
 
 log = logging.getLogger(__name__)
 UNSORTED = "自动建议暂不可用，请人工判断"
@@ -63,20 +60,17 @@ class Candidate:
         }
 
 
-def find_duplicates(
-    report: Report, category_code: str | None, vector: np.ndarray | None = None
-) -> list[Candidate]:
-    """Earlier open reports nearby within the window, scored; the best few above the minimum.
-
-    `vector`: the report's sentence vector, when the caller has it. Candidates are compared by
-    the vectors stored with their suggestions (a dot product each); one stored before vectors
-    were (or whose suggestions failed) is embedded here once per process."""
+def find_duplicates(report: Report, category_code: str | None, vector=None) -> list[Candidate]:
+    """Earlier open reports nearby within the window, scored by the chosen finder
+    (app/triage/finder.py); the best few above its minimum. `vector`: the report's sentence
+    vector when the embedding finder has it already."""
     if report.location is None:
         return []
     config = current_app.config
+    chosen = finder()
     radius = float(config["DUPLICATE_RADIUS_M"])
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
-    minimum = float(config["DUPLICATE_MIN_SCORE"])
+    minimum = min_score(chosen)
     here = to_shapely(report.location)
     # Columns, not entities, and coordinates rather than geometries: a busy estate can have
     # dozens of reports in the window, a flooded poster hundreds. Only the newest few hundred
@@ -94,7 +88,7 @@ def find_duplicates(
             Report.qr_site_id,
             ReportSuggestion.suggested_category_code,
             ReportSuggestion.reading,
-            ReportSuggestion.meaning_vector,
+            *chosen.candidate_columns(),
         )
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
@@ -108,7 +102,9 @@ def find_duplicates(
         .limit(int(config["DUPLICATE_MAX_CANDIDATES"]))
     )
     mine = Side(report.description, category_code, report.qr_site_id, report.reporter_phone)
+    best: dict[int, Candidate] = {}
     lon, lat = here.x, here.y
+    window_hours = window.total_seconds() / 3600
     nearby = []
     for other in db.session.execute(query):
         distance = haversine_m(lon, lat, other.x, other.y)
@@ -116,17 +112,7 @@ def find_duplicates(
             nearby.append((other, distance))
     if not nearby:
         return []
-    meaning = semantic_model()
-    mine_vector = vector if vector is not None else embed(report.description)
-    others = np.stack(
-        [
-            unpack(other.meaning_vector) if other.meaning_vector else embed(other.description)
-            for other, _ in nearby
-        ]
-    )
-    closeness = meaning.closeness(mine_vector, others).tolist()
-    best: dict[int, Candidate] = {}
-    window_hours = window.total_seconds() / 3600
+    closeness = chosen.closeness(report, vector, [other for other, _ in nearby])
     for (other, distance), close in zip(nearby, closeness, strict=True):
         theirs = Side(
             other.description,
@@ -136,7 +122,7 @@ def find_duplicates(
             from_stored(other.reading) if other.reading else None,
         )
         hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
-        value = score(mine, theirs, distance, radius, hours, window_hours, close)
+        value = chosen.score(mine, theirs, distance, radius, hours, window_hours, close)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
@@ -144,7 +130,7 @@ def find_duplicates(
         if target is None or target == report.id:
             continue
         if target not in best or value > best[target].score:
-            why = tuple(reasons(mine, theirs, distance, hours, close))
+            why = tuple(chosen.reasons(mine, theirs, distance, hours, close))
             best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
@@ -224,12 +210,10 @@ def client_key_of(report: Report) -> str | None:
 
 
 def apply_text_rules(
-    suggestion: ReportSuggestion, report: Report, rules: RuleSet, vector: np.ndarray | None = None
+    suggestion: ReportSuggestion, report: Report, rules: RuleSet, vector=None
 ) -> None:
-    """Category and risk from the text; `vector`: its sentence vector, else the stored one."""
-    if vector is None and suggestion.meaning_vector:
-        vector = unpack(suggestion.meaning_vector)
-    category, category_reasons = suggest_category(rules, report.description, vector=vector)
+    """Category (by the chosen finder) and risk from the text."""
+    category, category_reasons = finder().category(rules, report.description, suggestion, vector)
     risk, risk_reasons = rules.risk(report.description)
     suggestion.suggested_category_code = category
     suggestion.category_reasons = category_reasons
@@ -247,14 +231,11 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
     suggestion = None if new else db.session.get(ReportSuggestion, report.id)
     if suggestion is None:
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
-    # The one embedding of the report: its category and every later comparison use it.
-    vector = embed(report.description)
-    suggestion.meaning_vector = pack(vector)
+    vector = finder().embed(report, suggestion)  # the embedding finder's one embedding, or None
     apply_text_rules(suggestion, report, rules or RuleSet.load(), vector)
     own_category = report.category_code or suggestion.suggested_category_code
     suggestion.reading = stored(terms(report.description))
-    found = find_duplicates(report, own_category, vector)
-    suggestion.duplicates = [c.as_json() for c in found]
+    suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category, vector)]
     suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
     suggestion.computed_at = now()
     return suggestion
