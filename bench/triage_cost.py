@@ -1,17 +1,21 @@
 """What pre-sorting's text work costs per report: character n-grams (before issue 15), the word
-lexicon with naive Bayes (issue 15's first step), sentence vectors (now). CPU time of this
-process (the embedding runs on one thread), so other work on a shared machine counts less.
+lexicon with naive Bayes (the default finder), sentence vectors (the opt-in embedding finder,
+TRIAGE_MEANING=embedding). CPU time of this process (the embedding runs on one thread), so
+other work on a shared machine counts less.
 
-    python -m bench.triage_cost
+    python -m bench.triage_cost [--meaning lexicon|embedding|both]
 
-For each report of the evaluation set: embed its text (never cached: it is new), suggest its
-category, read its own text, and score it against the candidates intake would fetch (at a
-busy place, the cap: DUPLICATE_MAX_CANDIDATES earlier reports, whose readings each process
-keeps cached; their vectors are read as stored, float16 bytes). The database work around it
+`lexicon` (default): n-grams and the lexicon; `embedding`: n-grams and the embedding finder;
+`both`: all three. For each report of the evaluation set: (embedding: embed its text, never
+cached: it is new), suggest its category, read its own text, and score it against the
+candidates intake would fetch (at a busy place, the cap: DUPLICATE_MAX_CANDIDATES earlier
+reports, whose readings each process keeps cached; their vectors are read as stored, float16
+bytes). The database work around it
 (one candidate query, the flood counts, the insert) is the same before and after and is
 measured by bench/intake_bench.py.
 """
 
+import argparse
 import statistics
 import time
 
@@ -40,44 +44,38 @@ def _old(rules, texts, candidates):
 
 
 def _lexicon(rules, texts, candidates):
-    """Issue 15's first step as it was: weighted words compared by cosine, naive Bayes with the
-    seeded keywords voting (its constants copied here: the code now scores by meaning)."""
+    """The default finder: weighted words compared by cosine, naive Bayes with the seeded
+    keywords voting (app/triage/duplicates.py, categorise.py)."""
     from app.triage import meaning
-    from app.triage.categorise import _split, model
-    from app.triage.numbers import quantities
-    from app.triage.rules import matches, rule_text
+    from app.triage.categorise import suggest
+    from app.triage.duplicates import Side, score
 
     meaning.tokenizer()
     for text in candidates:
         meaning.terms(text)
-    bayes, (_, seeded) = model(), _split(rules)
     times = []
     for text in texts:
         started = clock()
-        meaning.matter_text.__wrapped__(text)
-        mine = meaning.terms.__wrapped__(text)
-        normalised, counted = rule_text(text), quantities(text)
-        votes: dict[str, float] = {}
-        for rule in seeded:
-            if matches(rule, normalised, counted):
-                votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
-        bayes.predict(text, votes)
+        meaning.matter_text.__wrapped__(text)  # the new report's own text is never cached
+        meaning.terms.__wrapped__(text)
+        category = suggest(rules, text)[0]
+        mine = Side(text, category)
         for other in candidates:
-            value = 0.85 * meaning.similarity(mine, meaning.terms(other)) + 0.12 + 0.08 * 0.7
-            min(1.0, max(0.0, value + 0.04 * 0.9))
+            score(mine, Side(other, category), 100.0, RADIUS_M, 10.0, WINDOW_DAYS * 24)
         times.append(clock() - started)
     return times
 
 
-def _new(rules, texts, candidates):
-    """As suggestions.compute does it: embed the new text once (never cached: it is new), its
-    category from that vector, its reading, then the candidates' stored vectors (unpacked
-    from their float16 bytes, as read from the database) in one matrix product."""
+def _embedding(rules, texts, candidates):
+    """The opt-in finder as suggestions.compute runs it: embed the new text once (never
+    cached: it is new), its category from that vector, its reading, then the candidates'
+    stored vectors (unpacked from their float16 bytes, as read from the database) in one
+    matrix product."""
     import numpy as np
 
     from app.triage import meaning, semantic
-    from app.triage.categorise import suggest
-    from app.triage.duplicates import Side, score
+    from app.triage.duplicates import Side
+    from app.triage.embedding import score, suggest
 
     meaning.tokenizer()
     model = semantic.model()
@@ -121,31 +119,42 @@ def _uncached(texts):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--meaning", default="lexicon", choices=("lexicon", "embedding", "both"))
+    args = parser.parse_args()
+    lexicon, embedding = args.meaning in ("lexicon", "both"), args.meaning in ("embedding", "both")
     items = load()
     rules = seeded_ruleset()
     texts = [i.description for i in items]
-    from app.triage import meaning, semantic
+    from app.triage import meaning
 
     started = clock()
     meaning.tokenizer()
     load_s = clock() - started
-    started = clock()
-    semantic.engine()
-    semantic.model()
-    model_s = clock() - started
+    if embedding:
+        from app.triage import semantic
+
+        started = clock()
+        semantic.engine()
+        semantic.model()
+        model_s = clock() - started
+    runs = [("n-grams", _old)]
+    runs += [("lexicon", _lexicon)] if lexicon else []
+    runs += [("embedding", _embedding)] if embedding else []
     # 4: about what a report meets in the evaluation set; CAP: a busy place.
     for count in (4, CAP):
-        for name, run in (("n-grams", _old), ("lexicon", _lexicon), ("meaning", _new)):
+        for name, run in runs:
             times = run(rules, texts, texts[-count:])
             print(
-                f"{name:7}: per report, {count:3} candidates: "
+                f"{name:9}: per report, {count:3} candidates: "
                 f"median {1000 * statistics.median(times):.2f} ms, "
                 f"p90 {1000 * statistics.quantiles(times, n=10)[-1]:.2f} ms"
             )
     print(f"reading a new text's words (jieba, uncached) {1000 * _uncached(texts):.3f} ms")
-    print(f"embedding a new text alone {1000 * _embedding_alone(texts):.2f} ms")
     print(f"jieba + lexicon load once per process {load_s:.2f} s")
-    print(f"embedding model load once per process {model_s:.2f} s")
+    if embedding:
+        print(f"embedding a new text alone {1000 * _embedding_alone(texts):.2f} ms")
+        print(f"embedding model load once per process {model_s:.2f} s")
 
 
 if __name__ == "__main__":
