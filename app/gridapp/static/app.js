@@ -997,6 +997,7 @@
     route();
     render();
     document.documentElement.setAttribute('data-ready', '1');
+    if (window.performance && performance.mark) performance.mark('jiefen-ready');
     if (me() && navigator.onLine) signedIn().then(function () { sync(); });
   });
 })();
