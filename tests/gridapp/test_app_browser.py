@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.accounts.models import User
 from app.accounts.service import create_user
 from app.areas.importer import import_feature_collection
 from app.categories.seed import seed_categories
@@ -96,7 +98,8 @@ def world(database_url):
 def reports_like(text: str) -> list[Report]:
     """Committed reports with this description, read fresh (the server writes them)."""
     db.session.rollback()
-    found = list(db.session.scalars(select(Report).where(Report.description == text)))
+    query = select(Report).where(Report.description == text).options(selectinload(Report.parties))
+    found = list(db.session.scalars(query))
     db.session.close()
     return found
 
@@ -131,13 +134,15 @@ class Phone:
         self.button("登录").click()
         self.page.get_by_role("heading", name="上报").wait_for()
 
-    def file(self, text: str, picture=None, category: str | None = None) -> None:
+    def file(self, text: str, picture=None, category: str | None = None, before=None) -> None:
         page = self.page
         self.tab("上报")
         page.get_by_label("描述").fill(text)
         if category:
             page.get_by_label("类别").select_option(category)
         page.get_by_text("误差约 12 米").wait_for()
+        if before:
+            before(page)
         if picture is not None:
             page.get_by_label("照片").set_input_files(str(picture))
             page.get_by_role("img", name="照片 1").wait_for()
@@ -199,9 +204,25 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
     phone.context.set_offline(True)
     page.wait_for_function("!navigator.onLine")
     page.get_by_role("status").filter(has_text="离线").wait_for()
-    phone.file(OFFLINE_1, pictures[0])
+
+    def walk_in(page):
+        page.get_by_label("群众来访").check()
+        page.get_by_label("反映人姓名").fill("张阿姨")
+        page.get_by_label("反映人电话").fill("139 1234 5678")
+        page.get_by_role("button", name="添加当事人").click()
+        page.get_by_label("当事人 1 姓名").fill("李师傅")
+        page.get_by_label("当事人 1 身份").select_option("被申请人")
+
+    def pin_on_the_map(page):
+        # GPS is poor here: the worker taps the map of their areas instead (inside 一号网格).
+        worker_map = page.get_by_role("img", name="我的网格地图，点选可设定位置")
+        box = worker_map.bounding_box()
+        worker_map.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
+        page.get_by_text("已手动选定位置").wait_for()
+
+    phone.file(OFFLINE_1, pictures[0], before=walk_in)
     assert "已保存到待同步" in page.inner_text("#flash")
-    phone.file(OFFLINE_2, pictures[1])
+    phone.file(OFFLINE_2, pictures[1], before=pin_on_the_map)
     waiting = phone.outbox()
     assert OFFLINE_1 in waiting and OFFLINE_2 in waiting and waiting.count("等待同步") == 2
     assert "照片 1 张" in waiting
@@ -249,6 +270,12 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
         assert photos_of(report.id) == 1, text
         assert f"已存在（此前已提交） {report.tracking_no}" in phone.synced()
     assert lost == {"sync": 0, "photos": 0}
+    (visit,) = reports_like(OFFLINE_1)
+    assert visit.channel == "walk_in" and visit.reporter_phone == "13912345678"
+    assert [(p.name, p.role) for p in visit.parties] == [("李师傅", "被申请人")]
+    assert "查询码" in phone.synced()
+    (pinned,) = reports_like(OFFLINE_2)
+    assert pinned.location_source == "manual" and pinned.area_code == "G1"
     # Shrunk on the phone: 2400 px wide in, at most 1600 px out.
     db.session.rollback()
     stored = db.session.scalars(
@@ -280,9 +307,13 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
     (corrected,) = reports_like(STALE)
     assert corrected.category_code == "neighbour"
 
-    # Counted once more, all told: three reports by the worker, nothing twice.
+    # All told: four reports by the worker, nothing twice.
     db.session.rollback()
-    mine = db.session.scalar(select(func.count(Report.id)).where(Report.channel == "grid_worker"))
+    mine = db.session.scalar(
+        select(func.count(Report.id))
+        .join(User, User.id == Report.reporter_user_id)
+        .where(User.username == "wangge")
+    )
     db.session.close()
     assert mine == 4
     cleaner.close()
