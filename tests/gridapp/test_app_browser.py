@@ -7,6 +7,7 @@ One app and live server per module (per database), as the console's browser test
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -32,6 +33,8 @@ from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
 from tests.helpers.public import photo
 
 pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -83,7 +86,12 @@ def world(database_url):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         db.session.close()
-        yield {"base": base, "app": app, "callback_no": callback_no}
+        yield {
+            "base": base,
+            "app": app,
+            "callback_no": callback_no,
+            "dialect": db.engine.dialect.name,
+        }
         server.shutdown()
         thread.join()
         db.session.remove()
@@ -164,6 +172,12 @@ class Phone:
     def check_accessibility(self, name: str) -> None:
         assert serious_violations(self.page) == [], name
 
+    def shot(self, name: str) -> None:
+        """The README's pictures, from the SQLite run."""
+        if self.world["dialect"] == "sqlite":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
 
 def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
     phone = Phone(browser, world)
@@ -176,6 +190,8 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     phone.check_accessibility("report")
+    page.get_by_text("误差约 12 米").wait_for()
+    phone.shot("app-report")
 
     # Online: written, sent at once, in the cleaner's queue routed to 一号街道.
     phone.file(ONLINE, category="safety_hazard.fire")
@@ -203,7 +219,7 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
         pictures[-1].write_bytes(photo(size=(2400, 1800)))
     phone.context.set_offline(True)
     page.wait_for_function("!navigator.onLine")
-    page.get_by_role("status").filter(has_text="离线").wait_for()
+    page.get_by_role("status").get_by_text("离线", exact=True).wait_for()
 
     def walk_in(page):
         page.get_by_label("群众来访").check()
@@ -225,6 +241,7 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
     phone.file(OFFLINE_2, pictures[1], before=pin_on_the_map)
     waiting = phone.outbox()
     assert OFFLINE_1 in waiting and OFFLINE_2 in waiting and waiting.count("等待同步") == 2
+    phone.shot("app-outbox")
     assert "照片 1 张" in waiting
 
     # Closed and opened again with no network: the service worker serves the app, IndexedDB

@@ -327,9 +327,12 @@
     var squash = Math.cos((b[1] + b[3]) / 2 * Math.PI / 180);
     var scale = Math.min((MAP_W - 2 * PAD) / Math.max((b[2] - b[0]) * squash, 1e-9),
                          (MAP_H - 2 * PAD) / Math.max(b[3] - b[1], 1e-9));
+    // Centred: the unused width or height is shared out on both sides.
+    var left = PAD + (MAP_W - 2 * PAD - (b[2] - b[0]) * squash * scale) / 2;
+    var bottom = MAP_H - PAD - (MAP_H - 2 * PAD - (b[3] - b[1]) * scale) / 2;
     return {
-      to: function (lon, lat) { return [PAD + (lon - b[0]) * squash * scale, MAP_H - PAD - (lat - b[1]) * scale]; },
-      from: function (x, y) { return [b[0] + (x - PAD) / (squash * scale), b[1] + (MAP_H - PAD - y) / scale]; },
+      to: function (lon, lat) { return [left + (lon - b[0]) * squash * scale, bottom - (lat - b[1]) * scale]; },
+      from: function (x, y) { return [b[0] + (x - left) / (squash * scale), b[1] + (bottom - y) / scale]; },
       metres: scale / 111320
     };
   }
@@ -980,7 +983,10 @@
     network();
     if (me()) { signedIn(); sync(); }
   });
-  window.addEventListener('offline', network);
+  window.addEventListener('offline', function () {
+    network();
+    if (!syncing) $('sync-status').textContent = '离线：新的上报保存在本机，联网后自动同步。';
+  });
   window.addEventListener('hashchange', route);
 
   if ('serviceWorker' in navigator) {
