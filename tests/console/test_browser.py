@@ -6,9 +6,7 @@ UPDATE_SCREENSHOTS=1 (otherwise they go to pytest's temporary directory), so a t
 the working tree as it found it.
 """
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -23,11 +21,11 @@ from app.units.service import create_unit
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.screenshots import SCREENSHOTS, docs_screenshots, screenshot_dir
 from tests.public.helpers import photo
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SHOTS = ("queue", "triage", "workbench-phone")
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 PHONE = {
@@ -40,15 +38,6 @@ PHONE = {
 }
 FIRST = "幸福里3号楼楼道堆满纸箱，堵住了消防通道，很危险"
 SAME = "幸福里3号楼楼道堆满了纸箱，消防通道被堵住了，很危险"
-
-
-def screenshot_dir(temporary: Path) -> Path:
-    """docs/screenshots when asked to refresh them (UPDATE_SCREENSHOTS=1), else `temporary`."""
-    return SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else temporary
-
-
-def docs_screenshots() -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(SCREENSHOTS.glob("*.png"))}
 
 
 @pytest.fixture(scope="module")
