@@ -5,6 +5,7 @@ my grids' cases, a call-back, sign out.
 One app and live server per module (per database), as the console's browser test does.
 """
 
+import tempfile
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -31,10 +32,9 @@ from tests.console.a11y import serious_violations
 from tests.helpers.cases import add_case
 from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
 from tests.helpers.public import photo
+from tests.helpers.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -122,6 +122,7 @@ def photos_of(report_id: int) -> int:
 class Phone:
     def __init__(self, browser, world):
         self.world = world
+        self.tmp = Path(tempfile.mkdtemp(prefix="jiefen-shots-"))
         self.context = browser.new_context(**PHONE)
         self.page = self.context.new_page()
         self.page.on("dialog", lambda dialog: dialog.accept())
@@ -175,8 +176,9 @@ class Phone:
     def shot(self, name: str) -> None:
         """The README's pictures, from the SQLite run."""
         if self.world["dialect"] == "sqlite":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+            folder = screenshot_dir(self.tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
 
 
 def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
