@@ -7,6 +7,7 @@ from app.accounts import service, tokens
 from app.accounts.models import User
 from app.accounts.schemas import (
     LoginSchema,
+    PasswordChangeSchema,
     RefreshSchema,
     TokenSchema,
     UserCreateSchema,
@@ -67,7 +68,7 @@ def refresh(args):
 @blp.response(204)
 def logout():
     """Revoke the caller's access token and its refresh token."""
-    authenticate()
+    authenticate(before_password_change=True)
     service.sign_out(g.current_token.family)
     db.session.commit()
 
@@ -76,8 +77,25 @@ def logout():
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, UserSchema)
 def me():
-    """The signed-in user."""
-    return authenticate()
+    """The signed-in user (`must_change_password`: only the password change works for now)."""
+    return authenticate(before_password_change=True)
+
+
+@blp.post("/password")
+@body_limit("SMALL_BODY_MAX_BYTES")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="Wrong current password")
+def change_password(args):
+    """Choose your own password. A user whose password an admin set (a new user on the admin
+    screens, or 重置密码) gets 403 from every other endpoint until they do. Your other
+    sign-ins end; this one goes on."""
+    user = authenticate(before_password_change=True)
+    service.change_password(
+        user, args["current_password"], args["new_password"], keep_family=g.current_token.family
+    )
+    db.session.commit()
 
 
 @users_blp.get("")
