@@ -2,6 +2,7 @@
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.areas.models import Area
+from app.audit.models import AdminChange
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
 from app.core.idempotency import IdempotencyRecord
@@ -16,6 +17,7 @@ from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscriptio
 from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
+    "AdminChange",
     "Area",
     "AuthToken",
     "CalendarDay",

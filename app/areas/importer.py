@@ -1,6 +1,6 @@
 """Import a GeoJSON FeatureCollection of areas: all or nothing, idempotent."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The codes written (new or changed), parents first: what the audit record names.
+    changed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -185,6 +187,7 @@ def _write(features: list[_Feature], existing: dict[str, Area]) -> ImportResult:
             _move_descendants(old_path, path)
         area.geom = to_db(feature.geometry)
         by_code[feature.code] = area
+        result.changed.append(feature.code)
         db.session.flush()
     return result
 
