@@ -22,7 +22,7 @@ def area_options() -> list[tuple[str, str]]:
     rows = db.session.execute(select(Area.code, Area.name, Area.level, Area.path)).all()
     rows.sort(key=lambda r: r.path)
     return [
-        (r.code, f"{'　' * (r.path.count('/') - 1)}{r.name}（{LEVEL_NAMES_ZH.get(r.level, r.level)}）")
+        (r.code, f"{'　' * max(0, r.path.count('/') - 2)}{r.name}（{LEVEL_NAMES_ZH.get(r.level, r.level)}）")
         for r in rows
     ]
 

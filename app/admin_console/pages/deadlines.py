@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.admin_console.choices import category_label_map, category_options
 from app.admin_console.shell import blp, done, page
-from app.audit.record import record_change
+from app.audit import record_change
 from app.console.labels import RISK_NAMES
 from app.core.clock import in_shanghai, now
 from app.core.errors import Conflict, Invalid, NotFound

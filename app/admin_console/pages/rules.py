@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.admin_console.choices import category_label_map, category_options
 from app.admin_console.shell import blp, done, field_errors, page
-from app.audit.record import record_change
+from app.audit import record_change
 from app.console.labels import RISK_NAMES
 from app.core.errors import Invalid
 from app.extensions import db

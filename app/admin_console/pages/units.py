@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from app.accounts.models import User
 from app.admin_console.choices import UNIT_KIND_NAMES, area_names, area_options, unit_kind_options
 from app.admin_console.shell import blp, done, field_errors, page
-from app.audit.record import record_change
+from app.audit import record_change
 from app.core.errors import Conflict, Invalid
 from app.extensions import db
 from app.units import service
@@ -37,7 +37,7 @@ def _form_page(values, errors, unit: Unit | None, status: int = 200) -> Response
         status=status,
         values=values,
         errors=errors,
-        unit=unit,
+        the_unit=unit,
         kind_choices=unit_kind_options(),
         area_choices=area_options(),
     )

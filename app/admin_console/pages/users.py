@@ -13,7 +13,7 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.admin_console.choices import area_names, area_options, role_options, unit_options
 from app.admin_console.shell import admin, blp, done, field_errors, page
-from app.audit.record import record_change
+from app.audit import record_change
 from app.core.errors import Conflict, Invalid
 from app.extensions import db
 from app.units.models import Unit
