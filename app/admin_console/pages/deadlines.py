@@ -137,6 +137,8 @@ def deadlines_save():
     rows, row_errors, changes = {}, {}, []
     for policy in _sorted_policies():
         prefix = f"p{policy.id}"
+        if not any(f"{prefix}-{k}" in form for k in (*NUMBER_FIELDS, *UNIT_FIELDS)):
+            continue  # added since the page was loaded (by another admin): left as it is
         values, errors = _read_row(form, prefix)
         rows[policy.id] = {k: form.get(f"{prefix}-{k}", "") for k in (*NUMBER_FIELDS, *UNIT_FIELDS)}
         if errors:
