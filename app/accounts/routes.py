@@ -14,6 +14,8 @@ from app.accounts.schemas import (
     UserPatchSchema,
     UserSchema,
 )
+from app.audit import record_change
+from app.audit.setup_subjects import user_fields
 from app.core.auth import authenticate
 from app.core.limits import body_limit
 from app.core.lookup import get_or_404
@@ -115,6 +117,7 @@ def list_users(args):
 def create_user(args):
     """Create a staff user."""
     user = service.create_user(**args)
+    record_change("user.create", "user", user.id, user.username, after=user_fields(user))
     db.session.commit()
     return user
 
@@ -127,6 +130,9 @@ def patch_user(args, user_id: int):
     """Enable or disable a user: disabling revokes every token and session they hold, for good
     (enabling again revives none). Nobody can disable themselves or the last active admin."""
     user = get_or_404(User, user_id, "user")
+    before = user_fields(user)
     service.set_active(user, args["active"], by=g.current_user)
+    kind = "user.update" if args["active"] else "user.disable"
+    record_change(kind, "user", user.id, user.username, before=before, after=user_fields(user))
     db.session.commit()
     return user

@@ -128,9 +128,7 @@ def reset_password(user: User) -> str:
     return password
 
 
-def change_password(
-    user: User, current: str, new: str, keep_family: str | None = None
-) -> None:
+def change_password(user: User, current: str, new: str, keep_family: str | None = None) -> None:
     """The user chooses their own password (knowing the current one). Other sign-ins end;
     `keep_family`, the login doing the change, stays."""
     if not verify_password(user.password_hash, current):

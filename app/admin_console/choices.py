@@ -21,8 +21,9 @@ def area_options() -> list[tuple[str, str]]:
     """Every area as (code, name indented by its depth, with its level), in tree order."""
     rows = db.session.execute(select(Area.code, Area.name, Area.level, Area.path)).all()
     rows.sort(key=lambda r: r.path)
+    indent = "　"  # a full-width space per level below the top
     return [
-        (r.code, f"{'　' * max(0, r.path.count('/') - 2)}{r.name}（{LEVEL_NAMES_ZH.get(r.level, r.level)}）")
+        (r.code, f"{indent * max(0, r.path.count('/') - 2)}{r.name}（{LEVEL_NAMES_ZH[r.level]}）")
         for r in rows
     ]
 
@@ -67,7 +68,9 @@ def category_options(with_parents: bool = True) -> list[tuple[str, str]]:
             if with_parents:
                 options.append((r.code, r.name))
             options += [
-                (child.code, f"{r.name} / {child.name}") for child in rows if child.parent_code == r.code
+                (child.code, f"{r.name} / {child.name}")
+                for child in rows
+                if child.parent_code == r.code
             ]
     known = {code for code, _ in options}
     options += [(r.code, names.get(r.code, r.code)) for r in rows if r.code not in known]

@@ -59,7 +59,10 @@ def error_in_words(error: str | None, status_code: int | None = None) -> str:
         found = re.search(r"HTTP (\d{3})", error)
         status_code = int(found.group(1)) if found else None
     if error.startswith("refused"):
-        return "地址被拒绝：它指向内部、私有或保留的网络地址，推送不会发往那里（可由运维设置 WEBHOOK_ALLOWED_NETWORKS 放行内网接收方）。"
+        return (
+            "地址被拒绝：它指向内部、私有或保留的网络地址，推送不会发往那里"
+            "（可由运维设置 WEBHOOK_ALLOWED_NETWORKS 放行内网接收方）。"
+        )
     if error == "could not connect":
         return "无法连接接收方：地址无法解析、连接被拒绝或超时。请检查地址和对方服务是否在运行。"
     if status_code is not None and 300 <= status_code < 400:

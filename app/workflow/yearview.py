@@ -40,7 +40,9 @@ class Day:
     # holiday: a weekday off; makeup: a weekend day worked (调休); weekend; workday (ordinary)
     kind: str
     name: str = ""
-    source: str = ""  # "admin" (an entry here), "national" (chinese-calendar), "" (the weekday rule)
+    source: str = (
+        ""  # "admin" (an entry here), "national" (chinese-calendar), "" (the weekday rule)
+    )
 
 
 @dataclass
@@ -81,10 +83,8 @@ def describe_day(day: date, working: bool, entry: CalendarDay | None) -> Day:
         source = "national" if working == weekend else ""
     else:
         name, source = "", ""
-    if working:
-        kind = "makeup" if weekend else "workday"
-    else:
-        kind = "weekend" if weekend else "holiday"
+    kinds = {(True, True): "makeup", (True, False): "workday", (False, True): "weekend"}
+    kind = kinds.get((working, weekend), "holiday")
     if kind == "makeup" and name and "调休" not in name:
         name = f"{name}调休"
     return Day(day, working, kind, name, source)
@@ -128,7 +128,9 @@ class ImportLine:
 
 
 _DATE = r"(\d{4}-\d{1,2}-\d{1,2})"
-_LINE = re.compile(rf"^\s*{_DATE}\s*(?:(?:~|～|至|\.\.)\s*{_DATE})?\s*[,，\t]\s*([^,，\t]+?)\s*(?:[,，\t]\s*(.*?))?\s*$")
+_LINE = re.compile(
+    rf"^\s*{_DATE}\s*(?:(?:~|～|至|\.\.)\s*{_DATE})?\s*[,，\t]\s*([^,，\t]+?)\s*(?:[,，\t]\s*(.*?))?\s*$"
+)
 
 
 def _date(text: str) -> date:
@@ -165,16 +167,22 @@ def parse_import(text: str) -> tuple[list[tuple[date, str, str]], list[ImportLin
         if kind is None:
             problems.append(ImportLine(number, stripped, "类型应为“休”（放假）或“班”（调休上班）"))
         elif first.year not in YEARS or last.year not in YEARS:
-            problems.append(ImportLine(number, stripped, f"日期须在 {YEARS.start}–{YEARS.stop - 1} 年"))
+            problems.append(
+                ImportLine(number, stripped, f"日期须在 {YEARS.start}–{YEARS.stop - 1} 年")
+            )
         elif last < first or (last - first).days >= MAX_RANGE_DAYS:
-            problems.append(ImportLine(number, stripped, f"日期范围须从前到后，且不超过 {MAX_RANGE_DAYS} 天"))
+            problems.append(
+                ImportLine(number, stripped, f"日期范围须从前到后，且不超过 {MAX_RANGE_DAYS} 天")
+            )
         elif len(name) > 40:
             problems.append(ImportLine(number, stripped, "名称最多 40 个字"))
         else:
             day = first
             while day <= last:
                 if day in seen:
-                    problems.append(ImportLine(number, stripped, f"{day} 已在第 {seen[day]} 行出现"))
+                    problems.append(
+                        ImportLine(number, stripped, f"{day} 已在第 {seen[day]} 行出现")
+                    )
                     break
                 seen[day] = number
                 entries.append((day, kind, name))

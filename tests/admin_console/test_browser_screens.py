@@ -37,8 +37,10 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "locale":
 class Receiver(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        Receiver.received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+    def do_POST(self):
+        Receiver.received.append(
+            (dict(self.headers), self.rfile.read(int(self.headers["Content-Length"])))
+        )
         self.send_response(200)
         self.end_headers()
 
@@ -61,7 +63,9 @@ def world(database_url):
         db.session.commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-        threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (server, receiver)]
+        threads = [
+            threading.Thread(target=s.serve_forever, daemon=True) for s in (server, receiver)
+        ]
         for thread in threads:
             thread.start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -188,7 +192,9 @@ def test_the_admin_screens_in_chromium(browser, world):
     assert "已保存 2026-10-10" in admin.main()
     admin.go("/console/admin/deadlines?year=2027")
     assert "2027 年目前按“周一至周五上班”计算" in admin.main()
-    page.get_by_label("导入内容").fill("2027-10-01~2027-10-07,休,国庆节\n2027-09-26,班,国庆节调休\n")
+    page.get_by_label("导入内容").fill(
+        "2027-10-01~2027-10-07,休,国庆节\n2027-09-26,班,国庆节调休\n"
+    )
     admin.click("导入")
     assert "已导入 8 天的安排" in admin.main()
     admin.accessible("calendar 2027")
@@ -208,9 +214,10 @@ def test_the_admin_screens_in_chromium(browser, world):
     admin.click("发送测试")
     assert "测试推送已送达" in admin.main()
     [(headers, body)] = Receiver.received
-    assert headers["X-Jiefen-Signature"] == "sha256=" + hmac.new(
-        secret.encode(), body, hashlib.sha256
-    ).hexdigest()
+    assert (
+        headers["X-Jiefen-Signature"]
+        == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    )
     assert json.loads(body)["event"] == "webhook.test"
 
     # The audit lists every change made above.
@@ -238,11 +245,20 @@ def test_the_admin_screens_in_chromium(browser, world):
     with world["app"].app_context():
         user = db.session.scalars(select(User).where(User.username == "xiaozhang")).one()
         assert not user.must_change_password and user.unit_code == "unit-S1"
-        assert db.session.scalars(select(TriageRule).where(TriageRule.pattern == "煤气味")).one().active is False
-        assert db.session.scalar(select(CalendarDay.kind).where(CalendarDay.name == "台风停工")) == "holiday"
+        assert (
+            db.session.scalars(select(TriageRule).where(TriageRule.pattern == "煤气味"))
+            .one()
+            .active
+            is False
+        )
+        assert (
+            db.session.scalar(select(CalendarDay.kind).where(CalendarDay.name == "台风停工"))
+            == "holiday"
+        )
         high = db.session.scalars(
-            select(DeadlinePolicy).where(DeadlinePolicy.risk_level == "high",
-                                         DeadlinePolicy.category_code.is_(None))  # fmt: skip
+            select(DeadlinePolicy).where(
+                DeadlinePolicy.risk_level == "high", DeadlinePolicy.category_code.is_(None)
+            )
         ).one()
         assert high.resolve_within == 2
         assert db.session.scalars(select(WebhookSubscription)).one().events[-1] != "report.closed"

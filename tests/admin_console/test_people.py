@@ -39,8 +39,13 @@ def test_a_unit_is_created_and_changed_with_its_area_from_a_list(admin_client, a
     unit = db.session.scalars(select(Unit).where(Unit.code == "unit-C1")).one()
     assert (unit.kind, unit.area_code, unit.active) == ("community", "C1", True)
     assert "已新建单位 一号社区调委会" in html(admin_client.get("/console/admin/units"))
-    changed = post(admin_client, f"/console/admin/units/{unit.id}", name="一号社区人民调解委员会",
-                   kind="community", area_code="C1")  # fmt: skip  (active unticked)
+    changed = post(
+        admin_client,
+        f"/console/admin/units/{unit.id}",
+        name="一号社区人民调解委员会",
+        kind="community",
+        area_code="C1",
+    )  # fmt: skip  (active unticked)
     assert changed.status_code == 303
     db.session.refresh(unit)
     assert unit.name == "一号社区人民调解委员会" and unit.active is False
@@ -119,7 +124,9 @@ def test_disable_keeps_the_last_admin_and_reset_ends_every_sign_in(
     fresh = {"Authorization": f"Bearer {token['access_token']}"}
     assert token["user"]["must_change_password"] is True
     blocked = client.get("/api/v1/queue", headers=fresh)
-    assert blocked.status_code == 403 and "POST /api/v1/auth/password" in blocked.get_json()["message"]
+    assert (
+        blocked.status_code == 403 and "POST /api/v1/auth/password" in blocked.get_json()["message"]
+    )
     assert client.get("/api/v1/auth/me", headers=fresh).status_code == 200
     same = client.post("/api/v1/auth/password", headers=fresh,
                        json={"current_password": password, "new_password": password})  # fmt: skip
@@ -138,7 +145,9 @@ def test_disable_keeps_the_last_admin_and_reset_ends_every_sign_in(
     assert "已停用" in html(admin_client.get("/console/admin/users"))
     demote = post(admin_client, f"/console/admin/users/{admin_user.id}", roles=["supervisor"],
                   area_codes=["D"])  # fmt: skip
-    assert demote.status_code == 422 and "不能停用自己，也不能取消自己的系统管理员角色" in html(demote)
+    assert demote.status_code == 422 and "不能停用自己，也不能取消自己的系统管理员角色" in html(
+        demote
+    )
     changes = db.session.scalars(select(AdminChange).order_by(AdminChange.id)).all()
     assert [c.kind for c in changes] == ["user.reset_password", "user.disable"]
     assert password not in str([(c.summary, c.changes) for c in changes])
@@ -160,3 +169,41 @@ def test_the_last_active_admin_stays_one(app, make_user, admin_user):
         assert "last active admin" in error.message
     else:
         raise AssertionError("the last admin was disabled")
+
+
+def test_the_api_writes_of_these_screens_are_recorded_too(client, areas, admin_user, auth):
+    headers = auth(admin_user)
+    unit = client.post("/api/v1/units", headers=headers,
+                       json={"code": "unit-C1", "name": "一号社区", "kind": "community",
+                             "area_code": "C1"})  # fmt: skip
+    assert unit.status_code == 201
+    user = client.post("/api/v1/users", headers=headers,
+                       json={"username": "api-user", "password": "long-enough-1",
+                             "roles": ["cleaner"], "area_codes": ["D"]})  # fmt: skip
+    assert user.status_code == 201 and user.get_json()["must_change_password"] is False
+    user_id = user.get_json()["id"]
+    assert client.patch(f"/api/v1/users/{user_id}", headers=headers,
+                        json={"active": False}).status_code == 200  # fmt: skip
+    rule = client.post("/api/v1/triage/rules", headers=headers,
+                       json={"kind": "risk", "pattern": "煤气味", "target": "high"})  # fmt: skip
+    rule_id = rule.get_json()["id"]
+    assert client.patch(f"/api/v1/triage/rules/{rule_id}", headers=headers,
+                        json={"active": False}).status_code == 200  # fmt: skip
+    assert client.put("/api/v1/calendar-days/2027-01-01", headers=headers,
+                      json={"kind": "holiday", "name": "元旦"}).status_code == 200  # fmt: skip
+    policy = client.post("/api/v1/deadline-policies", headers=headers,
+                         json={"risk_level": "high", "accept_within": 2, "accept_unit": "hours",
+                               "resolve_within": 3, "resolve_unit": "working_days"})  # fmt: skip
+    assert policy.status_code == 201
+    records = db.session.scalars(select(AdminChange).order_by(AdminChange.id)).all()
+    assert [(r.kind, r.via) for r in records] == [
+        ("unit.create", "api"),
+        ("user.create", "api"),
+        ("user.disable", "api"),
+        ("rule.create", "api"),
+        ("rule.retire", "api"),
+        ("calendar.update", "api"),
+        ("deadline.update", "api"),
+    ]
+    assert all(r.actor_user_id == admin_user.id for r in records)
+    assert "long-enough-1" not in str([r.changes for r in records])

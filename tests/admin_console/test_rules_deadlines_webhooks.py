@@ -54,7 +54,12 @@ def test_try_a_draft_rule_then_save_edit_and_retire_it(admin_client):
                  pattern="共享单车", category_target="public_order", weight="2")  # fmt: skip
     assert saved.status_code == 303
     rule = db.session.scalars(select(TriageRule).where(TriageRule.pattern == "共享单车")).one()
-    assert (rule.kind, rule.target, rule.weight, rule.active) == ("category", "public_order", 2, True)
+    assert (rule.kind, rule.target, rule.weight, rule.active) == (
+        "category",
+        "public_order",
+        2,
+        True,
+    )
     # Editing: 试一试 uses the edited version in place of the saved one.
     edited_try = html(post(admin_client, f"/console/admin/rules/{rule.id}", do="try",
                            kind="category", match="keyword", pattern="单车乱停",
@@ -83,7 +88,9 @@ def test_deadline_policies_are_saved_from_one_table(admin_client):
                  f"p{p.id}-resolve_within": str(p.resolve_within),
                  f"p{p.id}-resolve_unit": p.resolve_unit}  # fmt: skip
     high = policies["high"]
-    bad = post(admin_client, "/console/admin/deadlines", **{**form, f"p{high.id}-resolve_within": "0"})
+    bad = post(
+        admin_client, "/console/admin/deadlines", **{**form, f"p{high.id}-resolve_within": "0"}
+    )
     assert bad.status_code == 422 and "请填写 1 到 720 之间的整数" in html(bad)
     saved = post(admin_client, "/console/admin/deadlines", **{
         **form, f"p{high.id}-resolve_within": "2",
@@ -96,7 +103,11 @@ def test_deadline_policies_are_saved_from_one_table(admin_client):
     added = db.session.scalars(
         select(DeadlinePolicy).where(DeadlinePolicy.category_code == "labour_wages")
     ).one()
-    assert (added.accept_within, added.accept_unit, added.resolve_unit) == (2, "hours", "working_days")
+    assert (added.accept_within, added.accept_unit, added.resolve_unit) == (
+        2,
+        "hours",
+        "working_days",
+    )
     clash = post(admin_client, "/console/admin/deadlines", **{
         **form, "new-category_code": "labour_wages", "new-risk_level": "high",
         "new-accept_within": "3", "new-accept_unit": "hours", "new-resolve_within": "3",
@@ -145,7 +156,7 @@ def test_the_calendar_shows_holidays_and_make_up_days_and_takes_a_new_year(admin
 class Receiver(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Receiver.received.append((dict(self.headers), body))
         self.send_response(204 if self.path != "/broken" else 500)
@@ -201,10 +212,15 @@ def test_a_subscription_is_made_and_a_signed_test_event_sent(admin_client, recei
     )
     db.session.refresh(subscription)
     assert subscription.consecutive_failures == 0 and subscription.status == "active"
-    subscription.last_error, subscription.last_failure_at = "could not connect", subscription.created_at
+    subscription.last_error, subscription.last_failure_at = (
+        "could not connect",
+        subscription.created_at,
+    )
     db.session.commit()
     assert "无法连接接收方" in html(admin_client.get("/console/admin/webhooks"))
-    assert post(admin_client, f"/console/admin/webhooks/{subscription.id}/delete").status_code == 303
+    assert (
+        post(admin_client, f"/console/admin/webhooks/{subscription.id}/delete").status_code == 303
+    )
     assert db.session.scalar(select(WebhookSubscription.id)) is None
     assert kinds() == ["webhook.create", "webhook.test", "webhook.test", "webhook.delete"]
     assert subscription.secret not in str(

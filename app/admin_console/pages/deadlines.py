@@ -4,7 +4,7 @@ chinese-calendar, the admins' own entries over them, each day editable, a year i
 
 Changes apply to deadlines set afterwards (as the JSON API's do)."""
 
-from datetime import date
+import contextlib
 
 from flask import Response, request
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.admin_console.choices import category_label_map, category_options
 from app.admin_console.shell import blp, done, page
 from app.audit import record_change
+from app.audit.setup_subjects import policy_fields
 from app.console.labels import RISK_NAMES
 from app.core.clock import in_shanghai, now
 from app.core.errors import Conflict, Invalid, NotFound
@@ -27,27 +28,26 @@ UNIT_NAMES = {"hours": "小时", "working_days": "工作日"}
 assert set(UNIT_NAMES) == set(TIME_UNITS)
 NUMBER_FIELDS = ("accept_within", "resolve_within")
 UNIT_FIELDS = ("accept_unit", "resolve_unit")
-DAY_KIND_NAMES = {"holiday": "休息日（放假）", "workday": "工作日（调休上班）", "default": "恢复国家安排"}
+DAY_KIND_NAMES = {
+    "holiday": "休息日（放假）",
+    "workday": "工作日（调休上班）",
+    "default": "恢复国家安排",
+}
 RISK_ORDER = {level: i for i, level in enumerate(reversed(RISK_LEVELS))}  # critical first
 
 
-def snapshot(policy: DeadlinePolicy) -> dict:
-    return {
-        "category_code": policy.category_code,
-        "risk_level": policy.risk_level,
-        "accept": f"{policy.accept_within} {policy.accept_unit}",
-        "resolve": f"{policy.resolve_within} {policy.resolve_unit}",
-    }
-
-
 def _label(policy_category: str | None, risk: str, categories: dict[str, str]) -> str:
-    what = categories.get(policy_category, policy_category) if policy_category else "全部类别（默认）"
+    what = (
+        categories.get(policy_category, policy_category) if policy_category else "全部类别（默认）"
+    )
     return f"{what} · {RISK_NAMES.get(risk, risk)}"
 
 
 def _sorted_policies() -> list[DeadlinePolicy]:
     found = policies.list_policies()
-    found.sort(key=lambda p: (p.category_code is not None, p.category_code or "", RISK_ORDER[p.risk_level]))
+    found.sort(
+        key=lambda p: (p.category_code is not None, p.category_code or "", RISK_ORDER[p.risk_level])
+    )
     return found
 
 
@@ -76,8 +76,17 @@ def _example(policy_category: str | None, risk: str, start) -> str:
     return f"{in_shanghai(due):%m-%d %H:%M}"
 
 
-def _page(status: int = 200, row_errors=None, rows=None, new=None, year=None, day_form=None,
-          day_errors=None, import_text="", import_problems=None) -> Response:
+def _page(
+    status: int = 200,
+    row_errors=None,
+    rows=None,
+    new=None,
+    year=None,
+    day_form=None,
+    day_errors=None,
+    import_text="",
+    import_problems=None,
+) -> Response:
     categories = category_label_map()
     year = year or in_shanghai(now()).year
     start = now()
@@ -144,12 +153,15 @@ def deadlines_save():
         if errors:
             row_errors[policy.id] = errors
             continue
-        before = snapshot(policy)
+        before = policy_fields(policy)
         if form.get(f"{prefix}-delete") == "on":
             changes.append(("delete", policy, before))
         elif any(getattr(policy, k) != v for k, v in values.items()):
             changes.append(("update", policy, {**values, "before": before}))
-    new = {k: form.get(f"new-{k}", "") for k in ("category_code", "risk_level", *NUMBER_FIELDS, *UNIT_FIELDS)}
+    new = {
+        k: form.get(f"new-{k}", "")
+        for k in ("category_code", "risk_level", *NUMBER_FIELDS, *UNIT_FIELDS)
+    }
     if new["risk_level"]:
         values, errors = _read_row(form, "new")
         if new["risk_level"] not in RISK_LEVELS:
@@ -157,8 +169,17 @@ def deadlines_save():
         if errors:
             row_errors["new"] = errors
         else:
-            changes.append(("create", None, {**values, "category_code": new["category_code"] or None,
-                                            "risk_level": new["risk_level"]}))
+            changes.append(
+                (
+                    "create",
+                    None,
+                    {
+                        **values,
+                        "category_code": new["category_code"] or None,
+                        "risk_level": new["risk_level"],
+                    },
+                )
+            )
     if row_errors:
         return _page(422, row_errors, rows, new)
     count = 0
@@ -167,8 +188,14 @@ def deadlines_save():
             if action == "delete":
                 label = _label(policy.category_code, policy.risk_level, categories)
                 policies.delete_policy(policy.id)
-                record_change("deadline.update", "deadline", policy.id, label, before=data,
-                              summary=f"删除时限：{label}")
+                record_change(
+                    "deadline.update",
+                    "deadline",
+                    policy.id,
+                    label,
+                    before=data,
+                    summary=f"删除时限：{label}",
+                )
             elif action == "update":
                 before = data.pop("before")
                 values = {
@@ -179,17 +206,33 @@ def deadlines_save():
                 }
                 policies.update_policy(policy.id, values)
                 label = _label(policy.category_code, policy.risk_level, categories)
-                record_change("deadline.update", "deadline", policy.id, label, before=before,
-                              after=snapshot(policy))
+                record_change(
+                    "deadline.update",
+                    "deadline",
+                    policy.id,
+                    label,
+                    before=before,
+                    after=policy_fields(policy),
+                )
             else:
                 created = policies.create_policy({**data, "note": ""})
                 label = _label(created.category_code, created.risk_level, categories)
-                record_change("deadline.update", "deadline", created.id, label,
-                              after=snapshot(created), summary=f"新增时限：{label}")
+                record_change(
+                    "deadline.update",
+                    "deadline",
+                    created.id,
+                    label,
+                    after=policy_fields(created),
+                    summary=f"新增时限：{label}",
+                )
             count += 1
     except (Invalid, Conflict) as error:
         db.session.rollback()
-        message = "这个类别和风险等级已有时限，请直接修改那一行" if isinstance(error, Conflict) else "请检查类别"
+        message = (
+            "这个类别和风险等级已有时限，请直接修改那一行"
+            if isinstance(error, Conflict)
+            else "请检查类别"
+        )
         return _page(422, {"new": {"risk_level": message}}, rows, new)
     db.session.commit()
     if not count:
@@ -218,18 +261,20 @@ def deadlines_day():
     entry = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
     before = {"kind": entry.kind, "name": entry.name} if entry else {"kind": "default"}
     if day_form["kind"] == "default":
-        try:
+        with contextlib.suppress(NotFound):  # no entry: already the national arrangement
             policies.delete_calendar_day(day)
-        except NotFound:
-            pass
         after = {"kind": "default"}
     else:
         policies.set_calendar_day(day, day_form["kind"], day_form["name"].strip())
         after = {"kind": day_form["kind"], "name": day_form["name"].strip()}
-    record_change("calendar.update", "calendar", day.isoformat(), day.isoformat(), before=before, after=after)
+    record_change(
+        "calendar.update", "calendar", day.isoformat(), day.isoformat(), before=before, after=after
+    )
     db.session.commit()
     return done(
-        f"已保存 {day.isoformat()}：{DAY_KIND_NAMES[day_form['kind']]}。", "admin.deadlines", year=day.year
+        f"已保存 {day.isoformat()}：{DAY_KIND_NAMES[day_form['kind']]}。",
+        "admin.deadlines",
+        year=day.year,
     )
 
 
@@ -245,7 +290,9 @@ def deadlines_import():
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return _page(422, import_problems=[(0, "", "文件须为 UTF-8 编码的文本（CSV）")], year=_year_arg())
+            return _page(
+                422, import_problems=[(0, "", "文件须为 UTF-8 编码的文本（CSV）")], year=_year_arg()
+            )
     entries, problems = parse_import(text)
     if problems:
         shown = [(p.number, p.text, p.problem) for p in problems]

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from app.admin_console.choices import category_label_map, category_options
 from app.admin_console.shell import blp, done, field_errors, page
 from app.audit import record_change
+from app.audit.setup_subjects import rule_fields
 from app.console.labels import RISK_NAMES
 from app.core.errors import Invalid
 from app.extensions import db
@@ -40,17 +41,6 @@ WORDS = {
     "risk_target": "请选择风险等级",
     "weight": "权重须为 -100 到 100 之间的数",
 }
-
-
-def snapshot(rule: TriageRule) -> dict:
-    return {
-        "kind": rule.kind,
-        "match": rule.match,
-        "pattern": rule.pattern,
-        "target": rule.target,
-        "weight": rule.weight,
-        "active": rule.active,
-    }
 
 
 def _values(form) -> tuple[dict, dict[str, str]]:
@@ -88,7 +78,10 @@ def _rule_errors(error: Invalid, kind: str | None) -> dict[str, str]:
             message = error.message
             if "RE2" in message:
                 reason = message.split("cannot be used: ", 1)[-1].split(" (rules run on RE2")[0]
-                text = f"RE2 无法使用这个正则：{reason}。规则用 RE2 运行，不支持反向引用和环视（?= ?! ?<= \\1 等），以免拖慢收件。"
+                text = (
+                    f"RE2 无法使用这个正则：{reason}。规则用 RE2 运行，"
+                    "不支持反向引用和环视（?= ?! ?<= \\1 等），以免拖慢收件。"
+                )
             elif "empty text" in message:
                 text = "这个正则能匹配空文本，会命中每一条反映，请改得更具体"
             elif "positive number" in message:
@@ -178,7 +171,9 @@ def rules():
 @blp.route("/rules/new", methods=["GET", "POST"])
 def rule_new():
     if request.method == "GET":
-        return _form_page(None, MultiDict({"kind": "category", "match": "keyword", "weight": "1"}), {})
+        return _form_page(
+            None, MultiDict({"kind": "category", "match": "keyword", "weight": "1"}), {}
+        )
     form = request.form
     if form.get("do") == "try":
         trial, errors = _try(form, None)
@@ -192,7 +187,7 @@ def rule_new():
         db.session.rollback()
         return _form_page(None, form, _rule_errors(error, values["kind"]), status=422)
     refresh_text_suggestions()
-    record_change("rule.create", "rule", rule.id, rule.pattern, after=snapshot(rule))
+    record_change("rule.create", "rule", rule.id, rule.pattern, after=rule_fields(rule))
     rule_id = rule.id
     db.session.commit()
     return done(f"已新建规则 #{rule_id}，待分流的反映已按新规则重新给出建议。", "admin.rules")
@@ -221,7 +216,7 @@ def rule_edit(rule_id: int):
     values["active"] = rule.active
     if errors:
         return _form_page(rule, form, errors, status=422)
-    before = snapshot(rule)
+    before = rule_fields(rule)
     try:
         triage_rules.update_rule(rule_id, **values)
     except Invalid as error:
@@ -229,18 +224,20 @@ def rule_edit(rule_id: int):
         rule = _rule_or_404(rule_id)
         return _form_page(rule, form, _rule_errors(error, values["kind"]), status=422)
     refresh_text_suggestions()
-    record_change("rule.update", "rule", rule.id, rule.pattern, before=before, after=snapshot(rule))
+    record_change(
+        "rule.update", "rule", rule.id, rule.pattern, before=before, after=rule_fields(rule)
+    )
     db.session.commit()
     return done(f"已保存规则 #{rule_id}。", "admin.rules")
 
 
 def _set_active(rule_id: int, active: bool) -> Response:
     rule = _rule_or_404(rule_id)
-    before = snapshot(rule)
+    before = rule_fields(rule)
     triage_rules.update_rule(rule_id, active=active)
     refresh_text_suggestions()
     kind = "rule.update" if active else "rule.retire"
-    record_change(kind, "rule", rule.id, rule.pattern, before=before, after=snapshot(rule))
+    record_change(kind, "rule", rule.id, rule.pattern, before=before, after=rule_fields(rule))
     db.session.commit()
     word = "重新启用" if active else "停用"
     return done(f"已{word}规则 #{rule_id}。", "admin.rules")

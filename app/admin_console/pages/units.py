@@ -8,6 +8,7 @@ from app.accounts.models import User
 from app.admin_console.choices import UNIT_KIND_NAMES, area_names, area_options, unit_kind_options
 from app.admin_console.shell import blp, done, field_errors, page
 from app.audit import record_change
+from app.audit.setup_subjects import unit_fields
 from app.core.errors import Conflict, Invalid
 from app.extensions import db
 from app.units import service
@@ -19,16 +20,6 @@ WORDS = {
     "kind": "请选择单位类型",
     "area_code": "请从列表中选择负责的区域",
 }
-
-
-def snapshot(unit: Unit) -> dict:
-    return {
-        "code": unit.code,
-        "name": unit.name,
-        "kind": unit.kind,
-        "area_code": unit.area_code,
-        "active": unit.active,
-    }
 
 
 def _form_page(values, errors, unit: Unit | None, status: int = 200) -> Response:
@@ -86,7 +77,7 @@ def unit_new():
     except (Invalid, Conflict) as error:
         db.session.rollback()
         return _form_page(form, field_errors(error, WORDS), None, 422)
-    record_change("unit.create", "unit", unit.code, unit.name, after=snapshot(unit))
+    record_change("unit.create", "unit", unit.code, unit.name, after=unit_fields(unit))
     name = unit.name
     db.session.commit()
     return done(f"已新建单位 {name}。", "admin.units")
@@ -106,7 +97,7 @@ def unit_edit(unit_id: int):
         )
         return _form_page(current, {}, unit)
     form = request.form
-    before = snapshot(unit)
+    before = unit_fields(unit)
     try:
         service.update_unit(
             unit,
@@ -118,7 +109,9 @@ def unit_edit(unit_id: int):
     except Invalid as error:
         db.session.rollback()
         return _form_page(form, field_errors(error, WORDS), _unit_or_404(unit_id), 422)
-    record_change("unit.update", "unit", unit.code, unit.name, before=before, after=snapshot(unit))
+    record_change(
+        "unit.update", "unit", unit.code, unit.name, before=before, after=unit_fields(unit)
+    )
     name = unit.name
     db.session.commit()
     return done(f"已保存单位 {name}。", "admin.units")

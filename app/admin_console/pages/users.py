@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.admin_console.choices import area_names, area_options, role_options, unit_options
 from app.admin_console.shell import admin, blp, done, field_errors, page
 from app.audit import record_change
+from app.audit.setup_subjects import user_fields
 from app.core.errors import Conflict, Invalid
 from app.extensions import db
 from app.units.models import Unit
@@ -27,17 +28,6 @@ WORDS = {
 }
 SELF = "不能停用自己，也不能取消自己的系统管理员角色；请另一位管理员操作。"
 LAST_ADMIN = "这是最后一位启用的系统管理员，不能停用或取消其管理员角色；请先设置另一位管理员。"
-
-
-def snapshot(user: User) -> dict:
-    """What the audit keeps of a user (never a password)."""
-    return {
-        "display_name": user.display_name,
-        "roles": user.roles,
-        "area_codes": user.area_codes,
-        "unit_code": user.unit_code,
-        "active": user.active,
-    }
 
 
 def _admin_refusal(error: Invalid) -> str:
@@ -139,7 +129,7 @@ def user_new():
         "user",
         user.id,
         user.username,
-        after=snapshot(user),
+        after=user_fields(user),
         summary=f"新建用户 {user.username}（一次性密码，首次登录须修改）",
     )
     db.session.commit()
@@ -160,14 +150,16 @@ def user_edit(user_id: int):
     values, errors = _read_form(form)
     if errors:
         return _form_page("admin/user_form.html", form, errors, 422, person=user)
-    before = snapshot(user)
+    before = user_fields(user)
     try:
         accounts.update_user(user, admin(), **values)
     except Invalid as error:
         db.session.rollback()
         user = _user_or_404(user_id)
         return _form_page("admin/user_form.html", form, _form_errors(error), 422, person=user)
-    record_change("user.update", "user", user.id, user.username, before=before, after=snapshot(user))
+    record_change(
+        "user.update", "user", user.id, user.username, before=before, after=user_fields(user)
+    )
     username = user.username
     db.session.commit()
     return done(f"已保存用户 {username}。", "admin.users")
@@ -175,14 +167,14 @@ def user_edit(user_id: int):
 
 def _set_active(user_id: int, active: bool) -> Response:
     user = _user_or_404(user_id)
-    before = snapshot(user)
+    before = user_fields(user)
     try:
         accounts.set_active(user, active, by=admin())
     except Invalid as error:
         db.session.rollback()
         return _users_page(422, _admin_refusal(error))
     kind = "user.disable" if not active else "user.enable"
-    record_change(kind, "user", user.id, user.username, before=before, after=snapshot(user))
+    record_change(kind, "user", user.id, user.username, before=before, after=user_fields(user))
     username = user.username
     db.session.commit()
     word = "停用" if not active else "启用"

@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.admin_console.shell import admin, blp, done, field_errors, page
 from app.audit import record_change
+from app.audit.setup_subjects import webhook_fields
 from app.core.errors import Invalid
 from app.extensions import db
 from app.reports.models import Report
@@ -30,14 +31,6 @@ WORDS = {
     "events": "请至少选择一个事件",
     "description": "说明最多 200 个字，不能含控制字符",
 }
-
-
-def snapshot(subscription: WebhookSubscription) -> dict:
-    return {
-        "url": subscription.url,
-        "events": list(subscription.events),
-        "description": subscription.description,
-    }
 
 
 def _subscription_or_404(subscription_id: int) -> WebhookSubscription:
@@ -104,13 +97,18 @@ def webhook_new():
             errors = field_errors(error, WORDS)
             if "url" in errors and "cannot be used" in error.message:
                 errors["url"] = "这个地址不能接收推送：" + error_in_words(
-                    "refused" if "internal" in error.message or "metadata" in error.message
+                    "refused"
+                    if "internal" in error.message or "metadata" in error.message
                     else "could not connect"
                 )
     if errors:
         return _form_page(form, errors, 422)
     record_change(
-        "webhook.create", "webhook", subscription.id, subscription.url, after=snapshot(subscription)
+        "webhook.create",
+        "webhook",
+        subscription.id,
+        subscription.url,
+        after=webhook_fields(subscription),
     )
     db.session.commit()
     response = page("admin/webhook_secret.html", subscription=subscription)
@@ -123,7 +121,9 @@ def webhook_test(subscription_id: int):
     subscription = _subscription_or_404(subscription_id)
     delivery_id, answer = send_test(subscription)
     result = (
-        f"HTTP {answer.status_code}" if answer.ok else error_in_words(answer.error, answer.status_code)
+        f"HTTP {answer.status_code}"
+        if answer.ok
+        else error_in_words(answer.error, answer.status_code)
     )
     record_change(
         "webhook.test",
@@ -135,7 +135,8 @@ def webhook_test(subscription_id: int):
     db.session.commit()
     if answer.ok:
         return done(
-            f"测试推送已送达：对方回答 HTTP {answer.status_code}（X-Jiefen-Delivery: {delivery_id}）。",
+            f"测试推送已送达：对方回答 HTTP {answer.status_code}"
+            f"（X-Jiefen-Delivery: {delivery_id}）。",
             "admin.webhooks",
         )
     from flask import flash, redirect, url_for
@@ -147,7 +148,7 @@ def webhook_test(subscription_id: int):
 @blp.post("/webhooks/<int:subscription_id>/delete")
 def webhook_delete(subscription_id: int):
     subscription = _subscription_or_404(subscription_id)
-    before = snapshot(subscription)
+    before = webhook_fields(subscription)
     service.delete_subscription(subscription_id)
     record_change("webhook.delete", "webhook", subscription_id, before["url"], before=before)
     db.session.commit()
