@@ -1,6 +1,7 @@
 """Imports every model module so the metadata (and Alembic) sees every table."""
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
+from app.admin_console.models import AdminUpload
 from app.areas.models import Area
 from app.audit.models import AdminChange
 from app.categories.models import Category
@@ -18,6 +19,7 @@ from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
     "AdminChange",
+    "AdminUpload",
     "Area",
     "AuthToken",
     "CalendarDay",

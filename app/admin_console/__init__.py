@@ -10,12 +10,12 @@ needs no decorator. Every write calls `app.audit.record_change` before its commi
 import importlib
 import pkgutil
 
-from app.admin_console import pages
-from app.admin_console.shell import blp
-
 
 def blueprint():
     """The admin blueprint with every page module's routes on it."""
+    from app.admin_console import pages
+    from app.admin_console.shell import blp
+
     for module in pkgutil.iter_modules(pages.__path__):
         importlib.import_module(f"{pages.__name__}.{module.name}")
     return blp

@@ -125,3 +125,16 @@ def test_an_areas_import_through_the_api_is_recorded_once(client, admin_user, au
     rows = db.session.scalars(select(AdminChange)).all()
     assert len(rows) == 1  # the second, identical import changed nothing
     assert rows[0].kind == "area.import" and rows[0].changes["codes"][1][:2] == ["D", "S1"]
+
+
+def test_the_command_line_imports_are_recorded_too(app, tmp_path):
+    import json
+
+    from tests.helpers.geometry import TEST_AREAS
+
+    path = tmp_path / "district.geojson"
+    path.write_text(json.dumps(TEST_AREAS))
+    result = app.test_cli_runner().invoke(args=["areas", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    [row] = db.session.scalars(select(AdminChange)).all()
+    assert (row.kind, row.via, row.actor_user_id) == ("area.import", "cli", None)
