@@ -228,6 +228,16 @@ def test_the_admin_screens_in_chromium(browser, world):
         assert kind in audit, kind
     admin.context.close()
 
+    # Every one of these pages fits a phone (tables scroll inside their own box).
+    phone = Admin(browser, world, PHONE)
+    phone.sign_in("guanli")
+    for path in ("users", "users/new", "units", "units/new", "rules", "rules/new",
+                 "deadlines", "webhooks", "webhooks/new"):  # fmt: skip
+        phone.go(f"/console/admin/{path}")
+        width = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"/console/admin/{path} scrolls sideways on a phone ({width}px)"
+    phone.context.close()
+
     # The responder made above: one-time password, their own, then the unit workbench (phone).
     responder = Admin(browser, world, PHONE)
     responder.sign_in("xiaozhang", password)

@@ -174,6 +174,7 @@ def test_a_centre_set_up_from_an_empty_database_with_the_screens_alone(browser, 
     admin.click("试一试")
     assert "本规则" in page.inner_text("#trial-fired")
     assert page.inner_text("#trial-category").strip() == "安全隐患 / 消防隐患"
+    admin.shot("admin-rule-trial")
     admin.click("新建规则")
     assert "已新建规则" in admin.main()
 
@@ -188,6 +189,7 @@ def test_a_centre_set_up_from_an_empty_database_with_the_screens_alone(browser, 
     admin.click("保存")
     assert "已保存 1 处时限修改" in admin.main()
     assert "安全隐患 / 消防隐患 · 一般" in page.inner_text("#policies")
+    admin.shot("admin-deadlines")
 
     # A webhook, and a signed test delivery to the receiver this test started.
     nav.get_by_role("link", name="订阅").click()
