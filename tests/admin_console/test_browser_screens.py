@@ -162,6 +162,10 @@ def test_the_admin_screens_in_chromium(browser, world):
     # Rules: 试一试 before saving, then 新建规则, then retire it.
     admin.go("/console/admin/rules")
     admin.accessible("rules")
+    page.get_by_label("试一试：粘贴一段反映内容").fill("他拿着刀在楼下喊要砍人")
+    admin.click("试一试")
+    assert page.inner_text("#trial-risk").strip() == "紧急"
+    admin.accessible("rules with a trial")
     admin.click("新建规则")
     page.get_by_role("radio", name="风险规则").check()
     page.get_by_label("匹配方式").select_option(label="包含关键词")

@@ -76,6 +76,17 @@ def test_try_a_draft_rule_then_save_edit_and_retire_it(admin_client):
     assert kinds() == ["rule.create", "rule.update", "rule.retire"]
 
 
+def test_try_a_text_on_the_rules_list_against_the_rules_as_they_stand(admin_client):
+    page = html(admin_client.get("/console/admin/rules"))
+    assert ">试一试</button>" in page and ">新建规则</button>" in page
+    tried = post(admin_client, "/console/admin/rules/try", sample="他拿着刀在楼下喊要砍人")
+    assert tried.status_code == 200 and 'id="trial-risk">紧急<' in html(tried)
+    assert 'id="trial-fired"' in html(tried) and "→紧急" in html(tried)  # the reason
+    empty = post(admin_client, "/console/admin/rules/try", sample=" ")
+    assert empty.status_code == 422 and "请粘贴一段要试的反映内容" in html(empty)
+    assert kinds() == []
+
+
 def test_deadline_policies_are_saved_from_one_table(admin_client):
     seed_workflow()
     db.session.commit()

@@ -138,6 +138,19 @@ def _rule_or_404(rule_id: int) -> TriageRule:
 
 @blp.get("/rules")
 def rules():
+    return _rules_page()
+
+
+@blp.post("/rules/try")
+def rules_try():
+    """试一试 on the list: a text against the rules as they stand (nothing saved)."""
+    text = request.form.get("sample", "")
+    if not text.strip():
+        return _rules_page(422, sample_error="请粘贴一段要试的反映内容")
+    return _rules_page(trial=try_text(text))
+
+
+def _rules_page(status: int = 200, trial=None, sample_error: str = "") -> Response:
     kind = request.args.get("kind") if request.args.get("kind") in RULE_KINDS else None
     state = request.args.get("state", "active")
     state = state if state in ("active", "retired", "all") else "active"
@@ -157,6 +170,11 @@ def rules():
     found = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
     return page(
         "admin/rules.html",
+        status=status,
+        trial=trial,
+        sample=trial.text if trial else request.form.get("sample", ""),
+        sample_error=sample_error,
+        max_text=MAX_TEXT,
         rules=found[:PAGE_SIZE],
         more=len(found) > PAGE_SIZE,
         filters={"kind": kind or "", "state": state, "q": words},

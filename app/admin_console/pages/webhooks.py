@@ -1,6 +1,6 @@
 """/console/admin/webhooks: subscriptions, their recent deliveries, 新建订阅 and 发送测试."""
 
-from flask import Response, abort, request
+from flask import Response, abort, flash, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -139,8 +139,6 @@ def webhook_test(subscription_id: int):
             f"（X-Jiefen-Delivery: {delivery_id}）。",
             "admin.webhooks",
         )
-    from flask import flash, redirect, url_for
-
     flash(f"测试推送失败：{result}", "error")
     return redirect(url_for("admin.webhooks"), 303)
 
