@@ -11,6 +11,7 @@ from app.mediation.models import CasePart, MediationPolicy, MediationSession
 from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
+from app.stats.models import DailyCounts, DailyTotals, SettledSpans
 from app.reports.models import Report, ReportEvent, ReportParty
 from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
@@ -26,6 +27,8 @@ __all__ = [
     "CasePart",
     "Category",
     "ConsoleSeen",
+    "DailyCounts",
+    "DailyTotals",
     "DeadlinePolicy",
     "IdempotencyRecord",
     "MediationPolicy",
@@ -39,6 +42,7 @@ __all__ = [
     "ReportEvent",
     "ReportParty",
     "ReportSuggestion",
+    "SettledSpans",
     "TriageRule",
     "Unit",
     "User",

@@ -2,7 +2,7 @@
 and the files admins upload for a preview, kept until they confirm.
 
 Revision ID: 0018_admin_audit
-Revises: 0017_mediation
+Revises: 0023_read_rollups
 Create Date: 2026-12-01 00:40:06.787237
 
 """
@@ -14,7 +14,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0018_admin_audit'
-down_revision = '0017_mediation'
+down_revision = '0023_read_rollups'
 branch_labels = None
 depends_on = None
 

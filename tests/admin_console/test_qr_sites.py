@@ -24,6 +24,13 @@ def test_list_sorts_by_scans(admin_client, make_site):
     assert page.index("冷清的码点") < page.index("热闹的码点")
     assert f'id="site-{quiet.id}"' in page
     assert admin_client.get("/console/admin/qr-sites?sort=evil&dir=x").status_code == 200
+    # Never scanned sorts last both ways.
+    busy.last_scan_at = quiet.created_at
+    db.session.commit()
+    for direction in ("asc", "desc"):
+        page = admin_client.get(f"/console/admin/qr-sites?sort=last_scan&dir={direction}")
+        text = page.get_data(as_text=True)
+        assert text.index("热闹的码点") < text.index("冷清的码点"), direction
 
 
 def test_preview_shows_the_area_then_creates(admin_client, areas):
