@@ -161,7 +161,8 @@ class RuleSet:
 RULE_FIELDS = ("kind", "match", "pattern", "target", "weight", "active")
 
 
-def _check(rule: TriageRule) -> None:
+def check_rule(rule: TriageRule) -> None:
+    """Everything a rule must be before it is saved (or tried); Invalid names the field."""
     if rule.kind not in RULE_KINDS:
         raise Invalid.field("kind", f"must be one of {', '.join(RULE_KINDS)}")
     if rule.match not in RULE_MATCHES:
@@ -201,7 +202,7 @@ def create_rule(**fields: Any) -> TriageRule:
     rule.match = rule.match or "keyword"
     rule.weight = 1.0 if rule.weight is None else rule.weight
     rule.active = True if rule.active is None else rule.active
-    _check(rule)
+    check_rule(rule)
     db.session.add(rule)
     db.session.flush()
     RuleSet.forget()
@@ -217,7 +218,7 @@ def update_rule(rule_id: int, **fields: Any) -> TriageRule:
     for name in RULE_FIELDS:
         if name in fields:
             setattr(rule, name, fields[name])
-    _check(rule)
+    check_rule(rule)
     db.session.flush()
     RuleSet.forget()
     return rule
