@@ -49,6 +49,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 APP_NAME = "jiefen-bench-load"
+WARM_UP_S = 3
 OURS = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
 
 
@@ -141,6 +142,20 @@ def main(argv=None) -> None:
                 headers, endpoint = {"Authorization": f"Bearer {token}"}, "/api/v1/reports"
             elif args.target == "qr":
                 endpoint = "/api/v1/public/reports"
+            # Warm up first: a worker's first requests build what it keeps (jieba's dictionary
+            # when the app did not build it at start, statement caches, prepared statements),
+            # which is not what a report costs.
+            run_wrk(
+                running.base_url + endpoint,
+                connections=4,
+                threads=1,
+                duration_s=WARM_UP_S,
+                method="POST",
+                bodies=path,
+                headers=headers,
+            )
+            if beside:
+                wait_presorted(url, last_id)
             before = cpu_by_kind(url)
             result = run_wrk(
                 running.base_url + endpoint,
