@@ -153,6 +153,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(dashboard)
     app.register_blueprint(console)
+    from app.admin_console import blueprint as admin_console
+
+    app.register_blueprint(admin_console())
     app.register_error_handler(CSRFError, csrf_failed)
     from app.open311.routes import fallback as open311_fallback
 

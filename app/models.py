@@ -1,7 +1,9 @@
 """Imports every model module so the metadata (and Alembic) sees every table."""
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
+from app.admin_console.models import AdminUpload
 from app.areas.models import Area
+from app.audit.models import AdminChange
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
 from app.core.idempotency import IdempotencyRecord
@@ -9,6 +11,7 @@ from app.mediation.models import CasePart, MediationPolicy, MediationSession
 from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
+from app.stats.models import DailyCounts, DailyTotals, SettledSpans
 from app.reports.models import Report, ReportEvent, ReportParty
 from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
@@ -16,12 +19,16 @@ from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscriptio
 from app.workflow.models import CalendarDay, DeadlinePolicy
 
 __all__ = [
+    "AdminChange",
+    "AdminUpload",
     "Area",
     "AuthToken",
     "CalendarDay",
     "CasePart",
     "Category",
     "ConsoleSeen",
+    "DailyCounts",
+    "DailyTotals",
     "DeadlinePolicy",
     "IdempotencyRecord",
     "MediationPolicy",
@@ -35,6 +42,7 @@ __all__ = [
     "ReportEvent",
     "ReportParty",
     "ReportSuggestion",
+    "SettledSpans",
     "TriageRule",
     "Unit",
     "User",

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.areas.importer import import_feature_collection
+from app.audit import subjects as audit
 from app.core.errors import DomainError
 from app.extensions import db
 
@@ -23,6 +24,7 @@ def import_file(path, coord_sys):
         raise click.ClickException(f"{path.name} is not JSON: {error}") from error
     try:
         result = import_feature_collection(data, coord_sys)
+        audit.area_import(result, coord_sys)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -1,6 +1,6 @@
 """Import a GeoJSON FeatureCollection of areas: all or nothing, idempotent."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The codes written (new or changed), parents first: what the audit record names.
+    changed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,7 +55,7 @@ class _Problems:
             )
 
 
-def _convert(geometry: MultiPolygon, coord_sys: CoordSys) -> MultiPolygon:
+def convert_geometry(geometry: MultiPolygon, coord_sys: CoordSys) -> MultiPolygon:
     if coord_sys == CoordSys.WGS84:
         return geometry
 
@@ -99,7 +101,7 @@ def _parse(index: int, raw: Any, problems: _Problems, coord_sys: CoordSys) -> _F
         return None
     if not (code and name and level in LEVELS):
         return None
-    return _Feature(index, code, name, level, parent_code, _convert(geometry, coord_sys))
+    return _Feature(index, code, name, level, parent_code, convert_geometry(geometry, coord_sys))
 
 
 def _check_tree(features: list[_Feature], existing: dict[str, Area], problems: _Problems) -> None:
@@ -162,6 +164,19 @@ def import_feature_collection(data: Any, coord_sys: str = "wgs84") -> ImportResu
     return _write(features, existing)
 
 
+def preview_feature_collection(data: Any, coord_sys: str = "wgs84") -> ImportResult:
+    """What importing would do, storing nothing: the import itself, in a savepoint rolled back.
+
+    The same checks and the same counts as the real import, by construction; raises the same
+    Invalid naming every bad feature.
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        return import_feature_collection(data, coord_sys)
+    finally:
+        savepoint.rollback()
+
+
 def _write(features: list[_Feature], existing: dict[str, Area]) -> ImportResult:
     result = ImportResult()
     by_code = dict(existing)
@@ -185,6 +200,7 @@ def _write(features: list[_Feature], existing: dict[str, Area]) -> ImportResult:
             _move_descendants(old_path, path)
         area.geom = to_db(feature.geometry)
         by_code[feature.code] = area
+        result.changed.append(feature.code)
         db.session.flush()
     return result
 

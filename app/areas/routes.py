@@ -16,6 +16,7 @@ from app.areas.schemas import (
     LocateArgs,
     LocatedSchema,
 )
+from app.audit import subjects as audit
 from app.core.errors import Invalid, NotFound
 from app.extensions import Blueprint, db
 
@@ -55,6 +56,7 @@ def import_areas(args):
     if data is None:
         raise Invalid.field("body", "send a GeoJSON FeatureCollection as application/json")
     result = import_feature_collection(data, args["coord_sys"])
+    audit.area_import(result, args["coord_sys"])
     db.session.commit()
     return result
 

@@ -138,6 +138,8 @@ def _shell(user: User) -> dict:
         menu.append(("console.callbacks", "回访"))
     if user.has_role("supervisor", "admin"):
         menu.append(("dashboard.page", "督办一屏"))
+    if user.has_role("admin"):
+        menu.append(("admin.home", "系统管理"))
     return {
         "user": user,
         "unit": unit,

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.audit import subjects as audit
 from app.core.errors import DomainError
 from app.extensions import db
 from app.qr_sites import posters
@@ -30,6 +31,7 @@ def import_command(csv_file: Path):
         result = import_sites(decode_csv(csv_file.read_bytes()))
     except DomainError as error:
         _fail(error)
+    audit.qr_sites_imported(result)
     db.session.commit()
     click.echo(f"{len(result.created)} created, {len(result.existing)} already there")
     for site in result.sites:

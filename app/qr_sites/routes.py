@@ -4,6 +4,7 @@ from flask import Response, g
 from sqlalchemy import select
 
 from app.areas.models import Area
+from app.audit import subjects as audit
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import page_by_id, page_schema
 from app.extensions import Blueprint, db
@@ -45,6 +46,7 @@ def create_site(args):
         area_code=args["area_code"],
         actor=g.current_user,
     )
+    audit.qr_site_created(site)
     db.session.commit()
     return site
 
@@ -74,6 +76,7 @@ def list_sites(args):
 def import_csv(args):
     """Create many sites from a CSV of places (all rows or none); repeated rows are reused."""
     result = import_sites(decode_csv(args["file"].read()), actor=g.current_user)
+    audit.qr_sites_imported(result)
     db.session.commit()
     return {
         "created": len(result.created),
@@ -124,7 +127,10 @@ def poster(site_id: int):
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def rotate(site_id: int):
     """Issue a new code (a poster was copied elsewhere); the old code stops working."""
-    site = service.rotate(service.get_site(site_id))
+    site = service.get_site(site_id)
+    old_rotation = site.rotation
+    service.rotate(site)
+    audit.qr_site_rotated(site, old_rotation)
     db.session.commit()
     return site
 
@@ -135,7 +141,10 @@ def rotate(site_id: int):
 @blp.alt_response(404, response="NOT_FOUND")
 def disable(site_id: int):
     """Disable a site: its page says so and accepts nothing (the row and counts stay)."""
-    site = service.disable(service.get_site(site_id))
+    site = service.get_site(site_id)
+    was_active = site.active
+    service.disable(site)
+    audit.qr_site_disabled(site, was_active)
     db.session.commit()
     return site
 

@@ -61,8 +61,11 @@ def kind_code(kind: str | None, field: str = "kind") -> str:
     raise Invalid.field(field, f"must be one of {', '.join(KINDS)} (or their Chinese names)")
 
 
-def _place(lon: float, lat: float, coord_sys: str, area_code: str | None) -> tuple[Located, Area]:
-    """Locate the point; a given area must be one the point lies in (or was snapped to)."""
+def place_site(
+    lon: float, lat: float, coord_sys: str = "wgs84", area_code: str | None = None
+) -> tuple[Located, Area]:
+    """Where a site at this point belongs (what `create_site` stores; a form previews it):
+    the point located; a given area must be one the point lies in (or was snapped to)."""
     located = locate(lon, lat, coord_sys)
     if area_code:
         if db.session.scalar(select(Area.id).where(Area.code == area_code)) is None:
@@ -98,7 +101,7 @@ def create_site(
     if len(name) > 100:
         raise Invalid.field("name", "at most 100 characters")
     kind = kind_code(kind)
-    located, area = _place(lon, lat, coord_sys, area_code)
+    located, area = place_site(lon, lat, coord_sys, area_code)
     site = QrSite(
         name=name,
         kind=kind,

@@ -4,6 +4,7 @@ Every figure is an SQL aggregate over the reports the caller may see; Python onl
 """
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import ColumnElement, Subquery, case, func, select
 
@@ -24,6 +25,15 @@ from app.stats.dialect import (
 )
 from app.stats.filters import ReportFilter, report_clauses
 from app.stats.labels import CHANNEL_NAMES, RISK_NAMES, STATUS_NAMES
+from app.stats.rollup import (
+    Coverage,
+    coverage,
+    live_source,
+    rollup_counts,
+    rollup_measures,
+    span_values,
+)
+from app.stats.rollup_sql import MEASURES
 
 SETTLED_OUTCOMES = ("mediated", "agreement")
 SATISFIED = ("satisfied", "basically_satisfied")
@@ -68,7 +78,7 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _source(user: User, f: ReportFilter, group_by: str | None) -> Subquery:
+def _columns(group_by: str | None) -> list:
     columns = [
         Report.status,
         Report.channel,
@@ -86,7 +96,11 @@ def _source(user: User, f: ReportFilter, group_by: str | None) -> Subquery:
     ]
     if group_by:
         columns.append(period_key(Report.created_at, group_by).label("period"))
-    return select(*columns).where(*report_clauses(user, f)).subquery("r")
+    return columns
+
+
+def _source(user: User, f: ReportFilter, group_by: str | None) -> Subquery:
+    return select(*_columns(group_by)).where(*report_clauses(user, f)).subquery("r")
 
 
 def _measures(r: Subquery) -> list:
@@ -214,11 +228,20 @@ def names_for(code_column, name_column, codes) -> dict[str, str]:
     return dict(db.session.execute(query).all())
 
 
-def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
-    r = _source(user, f, group_by)
-    found = _totals(r, grouped=group_by is not None)
+def overview(
+    user: User, f: ReportFilter, group_by: str | None = None, *, rollups: bool = True
+) -> dict:
+    """The figures (DEFINITIONS). From the daily rollups where they cover the caller's cases
+    (app/stats/rollup.py) plus the reports they do not count; `rollups=False` counts every
+    report directly (the same answer, slower: the tests compare the two)."""
+    covered = coverage(user, f) if rollups else None
+    if covered is None:
+        r = _source(user, f, group_by)
+        found = _totals(r, grouped=group_by is not None)
+        counts = counts_by(r, DIMENSIONS)
+    else:
+        found, counts = _rolled_up(user, f, group_by, covered)
     totals, durations = found.pop(None)
-    counts = counts_by(r, DIMENSIONS)
     categories, subdistricts = counts["category_code"], counts["subdistrict_code"]
     result = {
         "since": f.since,
@@ -245,6 +268,62 @@ def overview(user: User, f: ReportFilter, group_by: str | None = None) -> dict:
 
     result["mediation"] = mediation_figures(user, f)
     return result
+
+
+def _rolled_up(
+    user: User, f: ReportFilter, group_by: str | None, covered: Coverage
+) -> tuple[dict[str | None, tuple], dict[str, dict[str | None, int]]]:
+    """As `_totals` and `counts_by` give them, from the rollups plus the uncovered reports."""
+    live = live_source(user, f, covered, _columns(group_by))
+    grouped = group_by is not None
+    measures = rollup_measures(covered, group_by)
+    query = (
+        per_group_and_total(_measures(live), live.c.period) if grouped else select(*_measures(live))
+    )
+    for row in db.session.execute(query):
+        into = measures.setdefault(_period_of(row), dict.fromkeys(MEASURES, 0))
+        for name in MEASURES:
+            into[name] += int(row._mapping[name])
+    measures.setdefault(None, dict.fromkeys(MEASURES, 0))
+    durations = _span_percentiles(span_values(covered, live, group_by), grouped)
+    found = {
+        period: (SimpleNamespace(**sums), durations.get(period, {}))
+        for period, sums in measures.items()
+        if period is None or sums["total"]
+    }
+    counts = counts_by(live, DIMENSIONS)
+    for dim, values in rollup_counts(covered).items():
+        into = counts.setdefault(dim, {})
+        for value, n in values.items():
+            into[value] = into.get(value, 0) + n
+    return found, counts
+
+
+def _span_percentiles(spans: Subquery, grouped: bool) -> dict[str | None, dict]:
+    """{period (None: the window): {"time_to_dispatch": …, "time_to_resolve": …}}."""
+    values = {"time_to_dispatch": spans.c.dispatch, "time_to_resolve": spans.c.resolve}
+    inline: list = []
+    for name, value in values.items():
+        columns = percentile_columns(value, value, FRACTIONS, name)
+        if columns is None:
+            break
+        inline += columns
+    out: dict[str | None, dict] = {}
+    if not inline:  # SQLite: a query per duration (and per grouping)
+        for group in (None, spans.c.period) if grouped else (None,):
+            for name, value in values.items():
+                for row in db.session.execute(percentiles(value, [], FRACTIONS, group)):
+                    key = row.grp if group is not None else None
+                    out.setdefault(key, {})[name] = _duration(row.n, row.p0, row.p1)
+        return out
+    roomy_sorts()
+    query = per_group_and_total(inline, spans.c.period) if grouped else select(*inline)
+    for row in db.session.execute(query):
+        out[_period_of(row)] = {
+            name: _duration(*(row._mapping[f"{name}_{part}"] for part in ("n", "p0", "p1")))
+            for name in values
+        }
+    return out
 
 
 def _series(f: ReportFilter, group_by: str, found: dict[str, tuple]) -> list[dict]:

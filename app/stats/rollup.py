@@ -1,0 +1,229 @@
+"""The overview from the daily rollups: settled cases of whole days, plus a live count of the rest.
+
+The rollups (app/stats/models.py, kept by triggers) count the settled cases (resolved, closed,
+archived, rejected, merged) per day of receipt in Asia/Shanghai and per sub-district path. The
+overview reads them for the *covered* cases:
+
+    settled, received in a whole day of the window, and inside the caller's areas (and the
+    asked-for area) as the rollups can tell them apart (paths of a district or sub-district)
+
+and reads the reports themselves for the rest of what the caller may see in the window:
+cases still queued or open, settled cases received in the window's first and last part-days,
+and cases the caller sees only as their reporter. The two never overlap and together are the
+cases the direct query counts, so every figure is the same; percentiles are taken over the
+kept spans and the live ones together, as exact as before.
+
+When the rollups cannot tell the caller's cases apart (a scope or area below a sub-district, a
+responder's unit, a filter on status, category or channel, a window without a whole day), there
+is no coverage and the overview counts the reports directly (app/stats/overview.py).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Subquery,
+    cast,
+    false,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from app.accounts.models import User
+from app.core.auth import scope_of
+from app.core.clock import SHANGHAI, in_shanghai
+from app.core.spatial import is_sqlite
+from app.extensions import db
+from app.lifecycle.policy import AREA_ROLES, CENTRE_ROLES, whole_district
+from app.reports.models import STATUSES, Report
+from app.stats.dialect import period_text, seconds_between
+from app.stats.filters import ReportFilter, area_in_scope, report_clauses
+from app.stats.models import DailyCounts, DailyTotals, SettledSpans
+from app.stats.rollup_sql import MEASURES, SETTLED
+
+LIVE_STATUSES = tuple(s for s in STATUSES if s not in SETTLED)
+# A scope the rollups can tell apart: a path of at most this many codes ('/district/sub/').
+SCOPE_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which cases the rollups answer for: settled, received in [first_day, end_day) (None:
+    unbounded), inside `paths` (None: everywhere) or without a position when `pathless`, and
+    inside `area_path` when given."""
+
+    first_day: date | None
+    end_day: date | None
+    paths: tuple[str, ...] | None
+    pathless: bool
+    area_path: str | None
+    reporter_id: int | None  # the caller sees their own reports too (None: sees everything)
+
+    @property
+    def starts(self) -> datetime | None:
+        return _midnight(self.first_day)
+
+    @property
+    def ends(self) -> datetime | None:
+        return _midnight(self.end_day)
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(0), SHANGHAI)
+
+
+def _depth(path: str) -> int:
+    return path.strip("/").count("/") + 1
+
+
+def coverage(user: User, f: ReportFilter) -> Coverage | None:
+    """What the rollups can answer for this caller and filter, or None.
+
+    Mirrors app.lifecycle.policy.rule_for: a caller sees their areas' cases (AREA_ROLES), the
+    cases without a position (CENTRE_ROLES with the whole district), and their own reports;
+    responders of a unit see more, and are counted directly.
+    """
+    if f.statuses or f.category_code or f.channel:
+        return None
+    scope = scope_of(user)
+    paths: tuple[str, ...] | None = None
+    pathless = True
+    if not scope.unrestricted:
+        if user.has_role("responder") and user.unit_code:
+            return None
+        paths = scope.paths if user.has_role(*AREA_ROLES) else ()
+        if any(_depth(p) > SCOPE_DEPTH for p in paths):
+            return None
+        pathless = user.has_role(*CENTRE_ROLES) and whole_district(paths)
+        if not paths and not pathless:
+            return None
+    area_path = None
+    if f.area_code:
+        area_path = area_in_scope(user, f.area_code).path
+        if _depth(area_path) > SCOPE_DEPTH:
+            return None
+    first_day = end_day = None
+    if f.since is not None:
+        day = in_shanghai(f.since).date()
+        first_day = day if f.since == _midnight(day) else day + timedelta(days=1)
+    if f.until is not None:
+        end_day = in_shanghai(f.until).date()
+    if first_day is not None and end_day is not None and first_day >= end_day:
+        return None
+    return Coverage(
+        first_day, end_day, paths, pathless, area_path, None if scope.unrestricted else user.id
+    )
+
+
+def _paths_clause(cov: Coverage, column, pathless_value) -> ColumnElement[bool]:
+    """Inside the caller's areas as the rollups know them (`column`: area_path or scope)."""
+    if cov.paths is None:
+        return true()
+    options = [column.startswith(p, autoescape=True) for p in cov.paths]
+    if cov.pathless:
+        options.append(pathless_value)
+    return or_(*options) if options else false()
+
+
+def rollup_where(cov: Coverage, table) -> list[ColumnElement[bool]]:
+    clauses = []
+    if cov.first_day is not None:
+        clauses.append(table.day >= cov.first_day)
+    if cov.end_day is not None:
+        clauses.append(table.day < cov.end_day)
+    if cov.paths is not None:
+        clauses.append(_paths_clause(cov, table.scope, table.scope == ""))
+    if cov.area_path is not None:
+        clauses.append(table.scope.startswith(cov.area_path, autoescape=True))
+    return clauses
+
+
+def live_source(user: User, f: ReportFilter, cov: Coverage, columns: list) -> Subquery:
+    """The reports the caller may see in the window that the rollups do not count: three
+    disjoint parts, each one an index's range."""
+    base = report_clauses(user, f)
+    parts = [select(*columns).where(*base, Report.status.in_(LIVE_STATUSES))]
+    settled = Report.status.in_(SETTLED)
+    if cov.starts is not None:
+        parts.append(select(*columns).where(*base, settled, Report.created_at < cov.starts))
+    if cov.ends is not None:
+        parts.append(select(*columns).where(*base, settled, Report.created_at >= cov.ends))
+    if cov.reporter_id is not None:
+        # Seen only as their reporter: everything else they see is inside the covered paths.
+        inside = _paths_clause(cov, Report.area_path, Report.area_path.is_(None))
+        # NOT of a LIKE on a NULL path is NULL, not true: a case without a position is
+        # outside unless the covered paths take those in.
+        outside = not_(inside) if cov.pathless else or_(Report.area_path.is_(None), not_(inside))
+        days = [
+            *([Report.created_at >= cov.starts] if cov.starts is not None else []),
+            *([Report.created_at < cov.ends] if cov.ends is not None else []),
+        ]
+        parts.append(
+            select(*columns).where(
+                *base, settled, *days, Report.reporter_user_id == cov.reporter_id, outside
+            )
+        )
+    return union_all(*parts).subquery("r")
+
+
+def day_period_key(day, group_by: str) -> ColumnElement:
+    """A rollup's day as app.stats.dialect.period_key groups a moment: the same period."""
+    if is_sqlite():
+        if group_by == "week":
+            return func.date(day, literal_column("'-6 days'"), literal_column("'weekday 1'"))
+        return func.strftime(literal_column("'%Y-%m-01'"), day)
+    return func.date_trunc(literal_column(f"'{group_by}'"), cast(day, DateTime()))
+
+
+def rollup_measures(cov: Coverage, group_by: str | None) -> dict[str | None, dict[str, int]]:
+    """{period (None: the window): {measure: sum}} over the covered cases."""
+    sums = [func.coalesce(func.sum(getattr(DailyTotals, m)), 0).label(m) for m in MEASURES]
+    where = rollup_where(cov, DailyTotals)
+    out: dict[str | None, dict[str, int]] = {}
+    queries = [select(null().label("period"), *sums).where(*where)]
+    if group_by:
+        key = day_period_key(DailyTotals.day, group_by)
+        queries.append(select(period_text(key).label("period"), *sums).where(*where).group_by(key))
+    for query in queries:
+        for row in db.session.execute(query):
+            out[row.period] = {m: int(row._mapping[m]) for m in MEASURES}
+    return out
+
+
+def rollup_counts(cov: Coverage) -> dict[str, dict[str | None, int]]:
+    """{dimension: {value: covered cases}} (values with none left out)."""
+    total = func.sum(DailyCounts.n)
+    query = (
+        select(DailyCounts.dim, DailyCounts.value, total)
+        .where(*rollup_where(cov, DailyCounts))
+        .group_by(DailyCounts.dim, DailyCounts.value)
+        .having(total > 0)
+    )
+    out: dict[str, dict[str | None, int]] = {}
+    for dim, value, n in db.session.execute(query):
+        out.setdefault(dim, {})[value or None] = int(n)
+    return out
+
+
+def span_values(cov: Coverage, live: Subquery, group_by: str | None) -> Subquery:
+    """`period`, `dispatch` and `resolve` seconds of every case counted: the kept spans of the
+    covered ones and the live ones' computed as the direct query computes them."""
+    kept = [SettledSpans.dispatch_s.label("dispatch"), SettledSpans.resolve_s.label("resolve")]
+    fresh = [
+        seconds_between(live.c.dispatched_at, live.c.created_at).label("dispatch"),
+        seconds_between(live.c.resolved_at, live.c.created_at).label("resolve"),
+    ]
+    if group_by:
+        kept.insert(0, day_period_key(SettledSpans.day, group_by).label("period"))
+        fresh.insert(0, live.c.period.label("period"))
+    return union_all(
+        select(*kept).where(*rollup_where(cov, SettledSpans)), select(*fresh)
+    ).subquery("spans")
