@@ -36,7 +36,11 @@ def followers(app):
 
 
 def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
-    client, worker, worker_headers, code, followers
+    client,
+    worker,
+    worker_headers,
+    code,
+    followers,  # noqa: F811 (the fixture)
 ):
     filed: dict[int, tuple[str, str]] = {}  # report id → (scope, key) of its retry record
 
