@@ -6,7 +6,7 @@
   reports there, uses the partial ix_reports_candidate_location. SpatiaLite keeps its R*Tree.
 
 Revision ID: 0022_intake_lean
-Revises: 0018_admin_audit
+Revises: 0019_admin_users
 Create Date: 2026-12-01 01:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022_intake_lean"
-down_revision = "0018_admin_audit"
+down_revision = "0019_admin_users"
 branch_labels = None
 depends_on = None
 
