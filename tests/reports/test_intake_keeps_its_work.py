@@ -39,8 +39,8 @@ def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
     client,
     worker,
     worker_headers,
-    code,
-    followers,  # noqa: F811 (the fixture)
+    code,  # noqa: F811 (the fixture imported above)
+    followers,
 ):
     filed: dict[int, tuple[str, str]] = {}  # report id → (scope, key) of its retry record
 
