@@ -40,6 +40,7 @@ from tests.admin_console.test_browser import (
 )
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
 RULE_TEXT = "幸福里3号楼楼道堆物，把消防通道堵死了"
@@ -59,7 +60,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def world(database_url):
+def world(database_url, tmp_path_factory):
     """What a freshly migrated database holds (categories, the seeded rules and the default
     deadline policies come with the migrations) and one admin; nothing else."""
     app = create_app({**base_config(database_url), "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"})
@@ -85,6 +86,7 @@ def world(database_url):
             "app": app,
             "dialect": db.engine.dialect.name,
             "receiver": f"http://127.0.0.1:{receiver.server_port}/jiefen",
+            "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
         }
         server.shutdown()
         receiver.shutdown()
