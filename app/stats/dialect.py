@@ -136,29 +136,6 @@ def percentiles(
     return select(ranked.c.grp, *columns).group_by(ranked.c.grp)
 
 
-# Width of a duration bucket (seconds) for `bucketed_percentiles`: a year of a district's
-# durations falls in a few thousand to a few tens of thousands of buckets, each a few hundred
-# values at most around the ranks asked for.
-BUCKET_SECONDS = 60
-
-
-def duration_bucket(value: ColumnElement) -> ColumnElement:
-    """Which bucket of `BUCKET_SECONDS` a duration falls in: a non-decreasing function of the
-    value (all `bucketed_percentiles` needs), computed the same way in every statement."""
-    width = literal_column(f"{float(BUCKET_SECONDS)!r}", Float)
-    if is_sqlite():
-        return cast(value / width, Integer)  # towards zero: still non-decreasing
-    return func.floor(value / width)
-
-
-def interpolate(lower: float, upper: float, weight: float) -> float:
-    """Between two neighbouring ranks as each database's percentile computes it, bit for bit:
-    PostgreSQL's percentile_cont (float8_lerp), or the SQLite form in `percentiles`."""
-    if is_sqlite():
-        return lower * (1 - weight) + upper * weight
-    return lower + weight * (upper - lower)
-
-
 def percentile_columns(
     value: ColumnElement, required: ColumnElement, fractions: tuple[float, ...], name: str
 ) -> list[ColumnElement] | None:

@@ -20,13 +20,11 @@ from app.stats.dialect import (
     percentile_columns,
     percentiles,
     period_key,
-    period_text,
     roomy_sorts,
     seconds_between,
 )
 from app.stats.filters import ReportFilter, report_clauses
 from app.stats.labels import CHANNEL_NAMES, RISK_NAMES, STATUS_NAMES
-from app.stats.ranks import bucketed_percentiles
 from app.stats.rollup import (
     Coverage,
     coverage,
@@ -302,17 +300,30 @@ def _rolled_up(
 
 
 def _span_percentiles(spans: Subquery, grouped: bool) -> dict[str | None, dict]:
-    """{period (None: the window): {"time_to_dispatch": …, "time_to_resolve": …}}: exact, as
-    `percentiles` gives them, from counts per duration bucket and the few buckets holding the
-    ranks (app/stats/ranks.py) rather than a sort of every span."""
+    """{period (None: the window): {"time_to_dispatch": …, "time_to_resolve": …}}."""
     values = {"time_to_dispatch": spans.c.dispatch, "time_to_resolve": spans.c.resolve}
-    roomy_sorts()  # the hash aggregate of a year's buckets per month
-    period = period_text(spans.c.period) if grouped else None
-    found = bucketed_percentiles(spans, values, period, FRACTIONS)
-    return {
-        period: {name: _duration(*figures) for name, figures in by_name.items()}
-        for period, by_name in found.items()
-    }
+    inline: list = []
+    for name, value in values.items():
+        columns = percentile_columns(value, value, FRACTIONS, name)
+        if columns is None:
+            break
+        inline += columns
+    out: dict[str | None, dict] = {}
+    if not inline:  # SQLite: a query per duration (and per grouping)
+        for group in (None, spans.c.period) if grouped else (None,):
+            for name, value in values.items():
+                for row in db.session.execute(percentiles(value, [], FRACTIONS, group)):
+                    key = row.grp if group is not None else None
+                    out.setdefault(key, {})[name] = _duration(row.n, row.p0, row.p1)
+        return out
+    roomy_sorts()
+    query = per_group_and_total(inline, spans.c.period) if grouped else select(*inline)
+    for row in db.session.execute(query):
+        out[_period_of(row)] = {
+            name: _duration(*(row._mapping[f"{name}_{part}"] for part in ("n", "p0", "p1")))
+            for name in values
+        }
+    return out
 
 
 def _series(f: ReportFilter, group_by: str, found: dict[str, tuple]) -> list[dict]:
