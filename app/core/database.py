@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlean
-from sqlalchemy import MetaData, event, exc
+from sqlalchemy import MetaData, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -103,3 +103,14 @@ def configure_postgresql_engine(engine: Engine, ping_after_idle_s: float) -> Non
         except Exception as error:
             # The pool throws this connection away and checks out a new one.
             raise exc.DisconnectionError(str(error)) from error
+
+
+def serial_plan(session) -> None:
+    """PostgreSQL: plan the rest of this transaction without parallel workers.
+
+    For a page of a list (a few milliseconds of work over an index) the planner may still pick
+    a Gather Merge when its estimate is large; starting the workers then costs more than the
+    work (the queue at 1,000,000 reports, busy machine: 60 ms with workers, 12 ms without).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
