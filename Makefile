@@ -13,7 +13,7 @@ SWEEP_EVERY ?= 60
 export FLASK_APP := wsgi
 export PUBLIC_BASE_URL HOST PORT SWEEP_EVERY
 
-.PHONY: run test bench setup setup-dev system-deps lint format demo-urls clean sweep base-url
+.PHONY: run test test-debian-postgres bench setup setup-dev system-deps lint format demo-urls clean sweep base-url
 
 run: setup  ## the service on SQLite + SpatiaLite with demo data, and its background roles
 	$(PY) -m flask db upgrade
@@ -31,6 +31,13 @@ test: setup-dev  ## the whole test suite (PostGIS too when reachable; REQUIRE_PO
 	@bash scripts/system-deps.sh test
 	@$(MAKE) --no-print-directory tests/a11y/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every PostgreSQL test again, on a cluster made for the run as Debian ships PostgreSQL (peer on
+# the socket, scram-sha-256 over TCP) and dropped after it; .ci/run runs this after `make test`.
+test-debian-postgres: setup-dev  ## the PostgreSQL tests on a fresh Debian-default cluster (root)
+	@bash scripts/system-deps.sh test
+	@$(MAKE) --no-print-directory tests/a11y/node_modules/.installed
+	REQUIRE_POSTGIS=1 bash scripts/debian-postgres.sh $(PY) -m pytest --postgresql-only $(PYTEST_ARGS)
 
 # axe-core for the browser tests' accessibility checks, from the npm registry (never a CDN).
 tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json

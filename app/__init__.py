@@ -34,6 +34,7 @@ def _blueprints():
     from app.areas.routes import blp as areas
     from app.categories.routes import blp as categories
     from app.exports.routes import blp as exports
+    from app.gridapp.api import blp as my_map
     from app.mediation.routes import blp as mediation
     from app.open311.routes import blp as open311
     from app.open311.routes import keys_blp as open311_keys
@@ -52,7 +53,7 @@ def _blueprints():
     return (
         auth, users, areas, units, categories, reports, qr_sites, public_blp, track_blp,
         queue, triage, triage_rules, workflow, mediation, deadlines, stats, exports, webhooks,
-        open311_keys, open311,
+        open311_keys, open311, my_map,
     )  # fmt: skip
 
 
@@ -154,8 +155,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard)
     app.register_blueprint(console)
     from app.admin_console import blueprint as admin_console
+    from app.gridapp.pages import blp as gridapp
 
     app.register_blueprint(admin_console())
+    app.register_blueprint(gridapp)
     app.register_error_handler(CSRFError, csrf_failed)
     from app.open311.routes import fallback as open311_fallback
 

@@ -11,8 +11,8 @@ from app.mediation.models import CasePart, MediationPolicy, MediationSession
 from app.open311.models import Open311Key, Open311Request
 from app.photos.models import Photo
 from app.qr_sites.models import QrSite
-from app.stats.models import DailyCounts, DailyTotals, SettledSpans
 from app.reports.models import Report, ReportEvent, ReportParty
+from app.stats.models import DailyCounts, DailyTotals, SettledSpans
 from app.triage.models import ReportSuggestion, TriageRule
 from app.units.models import Unit
 from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription

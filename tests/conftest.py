@@ -95,9 +95,45 @@ def pytest_configure(config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "postgresql: the test uses PostgreSQL without a PostgreSQL fixture or parameter "
+        "(kept by --postgresql-only)",
+    )
+    config.addinivalue_line(
+        "markers",
         "commits: the test needs real commits (other connections, threads, a live server); "
         "found by itself for the usual cases, see needs_real_commits.",
     )
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--postgresql-only",
+        action="store_true",
+        help="run only the tests that use PostgreSQL (.ci/run's second run, on a cluster "
+        "configured as Debian ships it: scripts/debian-postgres.sh)",
+    )
+
+
+def uses_postgresql(item) -> bool:
+    """A test run on PostgreSQL: the PostgreSQL case of a dialect-parametrized test, one using a
+    PostgreSQL fixture, or one marked `postgresql`."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec else ()
+    return (
+        any(isinstance(value, str) and value == "postgresql" for value in params)
+        or bool({"postgres_database", "fresh_database"} & set(item.fixturenames))
+        or item.get_closest_marker("postgresql") is not None
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not config.getoption("--postgresql-only"):
+        return
+    kept = [item for item in items if uses_postgresql(item)]
+    dropped = [item for item in items if not uses_postgresql(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
 
 
 def pytest_generate_tests(metafunc) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.areas.models import Area
@@ -25,6 +25,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's reset (and for users made on the admin screens): the password was
+    # handed over, so until the user picks their own only changing it is allowed.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     role_rows: Mapped[list["UserRole"]] = relationship(

@@ -7,12 +7,15 @@ from app.accounts import service, tokens
 from app.accounts.models import User
 from app.accounts.schemas import (
     LoginSchema,
+    PasswordChangeSchema,
     RefreshSchema,
     TokenSchema,
     UserCreateSchema,
     UserPatchSchema,
     UserSchema,
 )
+from app.audit import record_change
+from app.audit.setup_subjects import user_fields
 from app.core.auth import authenticate
 from app.core.limits import body_limit
 from app.core.lookup import get_or_404
@@ -67,7 +70,7 @@ def refresh(args):
 @blp.response(204)
 def logout():
     """Revoke the caller's access token and its refresh token."""
-    authenticate()
+    authenticate(before_password_change=True)
     service.sign_out(g.current_token.family)
     db.session.commit()
 
@@ -76,8 +79,25 @@ def logout():
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(200, UserSchema)
 def me():
-    """The signed-in user."""
-    return authenticate()
+    """The signed-in user (`must_change_password`: only the password change works for now)."""
+    return authenticate(before_password_change=True)
+
+
+@blp.post("/password")
+@body_limit("SMALL_BODY_MAX_BYTES")
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="Wrong current password")
+def change_password(args):
+    """Choose your own password. A user whose password an admin set (a new user on the admin
+    screens, or 重置密码) gets 403 from every other endpoint until they do. Your other
+    sign-ins end; this one goes on."""
+    user = authenticate(before_password_change=True)
+    service.change_password(
+        user, args["current_password"], args["new_password"], keep_family=g.current_token.family
+    )
+    db.session.commit()
 
 
 @users_blp.get("")
@@ -97,6 +117,7 @@ def list_users(args):
 def create_user(args):
     """Create a staff user."""
     user = service.create_user(**args)
+    record_change("user.create", "user", user.id, user.username, after=user_fields(user))
     db.session.commit()
     return user
 
@@ -109,6 +130,9 @@ def patch_user(args, user_id: int):
     """Enable or disable a user: disabling revokes every token and session they hold, for good
     (enabling again revives none). Nobody can disable themselves or the last active admin."""
     user = get_or_404(User, user_id, "user")
+    before = user_fields(user)
     service.set_active(user, args["active"], by=g.current_user)
+    kind = "user.update" if args["active"] else "user.disable"
+    record_change(kind, "user", user.id, user.username, before=before, after=user_fields(user))
     db.session.commit()
     return user

@@ -20,6 +20,10 @@ class UserSchema(Schema):
     area_codes = ma.fields.List(ma.fields.String(), load_default=list)
     unit_code = ma.fields.String(load_default=None, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)
+    must_change_password = ma.fields.Boolean(
+        dump_only=True,
+        metadata={"description": "an admin set the password: only changing it works until then"},
+    )
     created_at = ShanghaiDateTime(dump_only=True)
 
 
@@ -34,6 +38,13 @@ class UserCreateSchema(UserSchema):
 
 class UserPatchSchema(Schema):
     active = ma.fields.Boolean(required=True)
+
+
+class PasswordChangeSchema(Schema):
+    current_password = ma.fields.String(required=True, load_only=True)
+    new_password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=8, max=200)
+    )
 
 
 class LoginSchema(Schema):

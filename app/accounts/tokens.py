@@ -99,13 +99,13 @@ def revoke_family(family: str) -> None:
     )
 
 
-def revoke_all(user_id: int) -> None:
-    """Every token of the user, access and refresh, every login (and so every page session)."""
-    db.session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=now())
-    )
+def revoke_all(user_id: int, except_family: str | None = None) -> None:
+    """Every token of the user, access and refresh, every login (and so every page session);
+    but the login `except_family` when given."""
+    query = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if except_family:
+        query = query.where(AuthToken.family != except_family)
+    db.session.execute(query.values(revoked_at=now()))
 
 
 def refresh(refresh_token: str) -> TokenPair:

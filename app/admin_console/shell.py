@@ -56,6 +56,12 @@ def admins_only():
         if request.path.endswith(DOWNLOAD_SUFFIXES):
             abort(401)
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    if user.must_change_password:
+        # An admin set this admin's password: choosing their own comes first (console.session).
+        if request.path.endswith(DOWNLOAD_SUFFIXES):
+            abort(403)
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.change_password", next=target))
     if not user.has_role(ADMIN_ROLE):
         abort(403)
     return None

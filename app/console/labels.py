@@ -2,7 +2,14 @@
 
 from app.accounts.models import User
 from app.reports.models import ReportEvent
-from app.stats.labels import CHANNEL_NAMES, OUTCOME_NAMES, SATISFACTION_NAMES, STATUS_NAMES
+from app.stats.labels import (
+    CARD_NAMES,
+    CHANNEL_NAMES,
+    OUTCOME_NAMES,
+    RISK_NAMES,
+    SATISFACTION_NAMES,
+    STATUS_NAMES,
+)
 
 __all__ = [
     "ACTION_NAMES",
@@ -18,10 +25,7 @@ __all__ = [
     "timeline_text",
 ]
 
-# SCREENS.md: the staff screens call the critical grade 紧急.
-RISK_NAMES = {"low": "一般", "medium": "较大", "high": "重大", "critical": "紧急"}
 METHOD_NAMES = {"phone": "电话", "visit": "上门", "online": "线上"}
-CARD_NAMES = {"none": "", "yellow": "黄牌", "red": "红牌"}
 ROLE_NAMES = {
     "admin": "系统管理员",
     "supervisor": "督办人员",

@@ -61,6 +61,12 @@ def signed_in(*roles: str, binary_suffixes: tuple[str, ...] = (".png", ".xlsx", 
                 if request.path.endswith(binary_suffixes):
                     abort(401)
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if user.must_change_password:
+                # An admin set the password (new user, reset): choosing one comes first.
+                if request.path.endswith(binary_suffixes):
+                    abort(403)
+                target = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for("console.change_password", next=target))
             if roles and not user.has_role(*roles):
                 abort(403)
             return view(user, *args, **kwargs)

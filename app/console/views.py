@@ -15,11 +15,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from sqlalchemy import select
 
+from app.accounts import service as accounts
 from app.accounts.models import ROLES_SEEING_PHONES, User
+from app.accounts.service import MIN_PASSWORD_LENGTH
 from app.accounts.throttle import TooManyAttempts
 from app.areas.models import ROUTING_LEVEL, Area
 from app.categories.models import Category
@@ -27,7 +30,13 @@ from app.console import actions, labels
 from app.console.cases import GROUPS, Search, countdown, deadline_of, search_cases, unit_workbench
 from app.console.mapsvg import case_map
 from app.console.news import mark_seen, news_for
-from app.console.session import end_session, safe_next, signed_in, start_session
+from app.console.session import (
+    end_session,
+    safe_next,
+    session_user,
+    signed_in,
+    start_session,
+)
 from app.core.auth import scope_of
 from app.core.clock import in_shanghai, now
 from app.core.database import serial_plan
@@ -173,7 +182,7 @@ def login():
     target = safe_next(request.args.get("next"))
     if request.method == "POST":
         try:
-            start_session(
+            signed = start_session(
                 request.form.get("username", "").strip(), request.form.get("password", "")
             )
         except TooManyAttempts as refused:
@@ -184,6 +193,8 @@ def login():
             db.session.commit()  # keep what the credential check recorded (throttling)
             error, status = "用户名或密码错误，或账号已停用。", 401
         else:
+            if signed.must_change_password:
+                return redirect(url_for(".change_password", next=target), 303)
             return redirect(target or url_for(".home"), 303)
     body = render_template("console/login.html", error=error, next=target or "", user=None)
     response = Response(body, status=status)
@@ -197,6 +208,58 @@ def login():
 def logout():
     end_session()
     return redirect(url_for(".login"), 303)
+
+
+PASSWORD_MESSAGES = {
+    "current_password": "当前密码不对",
+    "new_password": f"新密码至少 {MIN_PASSWORD_LENGTH} 个字符，且不能与当前密码相同",
+    "confirm": "两次输入的新密码不一致",
+}
+
+
+@blp.route("/password", methods=["GET", "POST"])
+@body_limit("SMALL_BODY_MAX_BYTES")
+def change_password():
+    """Choose one's own password: required after an admin set it (new user, 重置密码)."""
+    user = session_user()
+    if user is None:
+        return redirect(url_for(".login", next=request.full_path.rstrip("?")))
+    errors: dict[str, str] = {}
+    target = safe_next(request.values.get("next"))
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new != request.form.get("confirm", ""):
+            errors["confirm"] = PASSWORD_MESSAGES["confirm"]
+        else:
+            try:
+                accounts.change_password(
+                    user,
+                    request.form.get("current_password", ""),
+                    new,
+                    keep_family=session.get("family"),
+                )
+            except Invalid as error:
+                db.session.rollback()
+                errors = {
+                    field: PASSWORD_MESSAGES.get(field, "请检查")
+                    for location in (error.errors or {}).values()
+                    for field in location
+                }
+            else:
+                db.session.commit()
+                flash("密码已修改。", "ok")
+                return redirect(target or url_for(".home"), 303)
+    shell = {**_shell(user), "menu": []}
+    return _page(
+        "console/password.html",
+        user,
+        status=422 if errors else 200,
+        shell=shell,
+        errors=errors,
+        next=target or "",
+        forced=user.must_change_password,
+        min_length=MIN_PASSWORD_LENGTH,
+    )
 
 
 @blp.get("")

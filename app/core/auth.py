@@ -24,13 +24,23 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticate() -> "User":
+PASSWORD_CHANGE_FIRST = (
+    "your password was set by an admin: choose your own first "
+    "(POST /api/v1/auth/password with current_password and new_password)"
+)
+
+
+def authenticate(*, before_password_change: bool = False) -> "User":
+    """The caller of this request. A user whose password an admin set (new user, reset) may
+    only change it (`before_password_change` endpoints: the change itself, me, logout)."""
     from app.accounts.tokens import user_for_access_token
 
     token = bearer_token()
     if token is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     user, row = user_for_access_token(token)
+    if user.must_change_password and not before_password_change:
+        raise Forbidden(PASSWORD_CHANGE_FIRST, {"json": {"password": ["must be changed first"]}})
     g.current_user, g.current_token = user, row
     # Kept apart: after the view commits, reading user.username would reload the user.
     g.current_username = user.username

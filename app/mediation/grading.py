@@ -6,7 +6,7 @@ HANDLING = {
     "low": ("single", "一般风险：交属地单位办理"),
     "medium": ("joint", "较大风险：建议联调联处，主办单位牵头，相关部门协办"),
     "high": ("district", "重大风险：建议直接交区级统筹办理"),
-    "critical": ("district", "特别重大风险：建议直接交区级统筹办理"),
+    "critical": ("district", "紧急风险：建议直接交区级统筹办理"),
 }
 
 

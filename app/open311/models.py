@@ -36,8 +36,9 @@ class Open311Key(Base):
 class Open311Request(Base):
     """The client's side of a report filed through Open311: its key, token and its own ids.
 
-    Names and phone go to the report's reporter columns (the archive's anonymising clears
-    them there); the e-mail and the client's own ids stay here, never published.
+    Names and phone go to the report's reporter columns; the e-mail, the client's own ids,
+    the typed address and the media link stay here, never published. Anonymising an archived
+    case (app.reports.anonymise) clears both; the token and the key stay (they name no one).
     """
 
     __tablename__ = "open311_requests"

@@ -5,8 +5,9 @@ dates and deadlines, the status, outcome and satisfaction, the channel, and the 
 (a place, not a person). What goes: the reporter's and every party's name and phone, the
 description and every free text on the timeline (answers, questions, notes, comments),
 photos (files and rows), the device position, the pre-sort reasons quoting the text, the
-webhook bodies about the case, and the kept answers of retry-safe writes from before the
-cut-off (they hold phones and tracking keys).
+webhook bodies about the case, what an Open311 client sent about its user (e-mail, account
+and device ids, the typed address, the media link) and the address it posted from, and the
+kept answers of retry-safe writes from before the cut-off (they hold phones and tracking keys).
 """
 
 import re
@@ -28,6 +29,7 @@ PERSONAL_KEYS = frozenset(
         "reporter_name", "reporter_phone", "name", "phone", "contact_phone", "display_name",
         "description", "reason", "comment", "answer", "question", "note", "resolution_note",
         "tracking_key", "tracking_url", "device_location", "exif_lon", "exif_lat",
+        "client_ip", "email", "account_id", "device_id", "address_string", "media_url",
     }
 )  # fmt: skip
 PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
@@ -46,6 +48,7 @@ def scrub(value: Any) -> Any:
 
 def erase_personal_data(report: Report) -> list[str]:
     """Erase what identifies a person from `report` and its rows; the fields that held any."""
+    from app.open311.models import Open311Request
     from app.photos.service import storage
     from app.triage.models import ReportSuggestion
     from app.webhooks.models import OutboxEvent
@@ -71,6 +74,13 @@ def erase_personal_data(report: Report) -> list[str]:
     db.session.execute(delete(ReportSuggestion).where(ReportSuggestion.report_id == report.id))
     for row in db.session.scalars(select(OutboxEvent).where(OutboxEvent.report_id == report.id)):
         row.payload = scrub(row.payload)
+    request = db.session.get(Open311Request, report.id)
+    if request is not None:
+        personal = ("email", "account_id", "device_id", "address_string", "media_url")
+        if any(getattr(request, f) for f in personal):
+            cleared.append("open311_request")
+        for name in personal:
+            setattr(request, name, None)
     return sorted(set(cleared))
 
 

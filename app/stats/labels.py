@@ -1,4 +1,6 @@
-"""Chinese names for the values people read in ledgers, charts and the supervisor page."""
+"""Chinese names for the values people read: ledgers, charts, the supervisor page and the staff
+console (app/console/labels.py re-exports these). One table per value, so a grade reads the same
+on every screen and in every file."""
 
 from datetime import datetime, timedelta
 
@@ -25,8 +27,8 @@ CHANNEL_NAMES = {
     "import": "批量导入",
     "open311": "Open311接口",
 }
-# 风险分级 as the centres name it; critical is the national 特别重大 grade.
-RISK_NAMES = {"low": "一般", "medium": "较大", "high": "重大", "critical": "特别重大"}
+# 风险分级 as SCREENS.md fixes it: the critical grade is 紧急 wherever it is shown.
+RISK_NAMES = {"low": "一般", "medium": "较大", "high": "重大", "critical": "紧急"}
 OUTCOME_NAMES = {
     "mediated": "调解成功",
     "agreement": "达成协议",

@@ -129,7 +129,7 @@ class NaiveBayes:
         return best, posterior, [written.get(w, w) for w in telling[:3]]
 
 
-def _is_seeded(rule) -> bool:
+def is_seeded(rule) -> bool:
     return (rule.kind, rule.match, rule.pattern, rule.target, float(rule.weight)) in SEEDED
 
 
@@ -138,8 +138,8 @@ def _split(rules):
     it is loaded once per process and reloaded when the table changes."""
     split = getattr(rules, "_by_origin", None)
     if split is None:
-        own = [r for r in rules.category_rules if not _is_seeded(r)]
-        seeded = [r for r in rules.category_rules if _is_seeded(r)]
+        own = [r for r in rules.category_rules if not is_seeded(r)]
+        seeded = [r for r in rules.category_rules if is_seeded(r)]
         split = (type(rules)(own, []), seeded)
         rules._by_origin = split
     return split

@@ -5,6 +5,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app.audit import record_change
+from app.audit.setup_subjects import rule_fields
 from app.core.auth import current_user
 from app.core.errors import Conflict, Invalid
 from app.core.idempotency import REPLAYED_HEADER_DOC
@@ -165,6 +167,7 @@ def post_rule(args):
     """Add a rule; reports waiting in the queue are re-graded at once."""
     rule = rules.create_rule(**args)
     refresh_text_suggestions()
+    record_change("rule.create", "rule", rule.id, rule.pattern, after=rule_fields(rule))
     db.session.commit()
     return rule
 
@@ -175,8 +178,11 @@ def post_rule(args):
 @rules_blp.response(200, RuleSchema)
 def patch_rule(args, rule_id: int):
     """Change a rule (or switch it off with `active: false`); the queue is re-graded."""
+    before = rule_fields(rules.get_rule(rule_id))
     rule = rules.update_rule(rule_id, **args)
     refresh_text_suggestions()
+    kind = "rule.retire" if before["active"] and not rule.active else "rule.update"
+    record_change(kind, "rule", rule.id, rule.pattern, before=before, after=rule_fields(rule))
     db.session.commit()
     return rule
 
@@ -186,6 +192,9 @@ def patch_rule(args, rule_id: int):
 @rules_blp.response(204)
 def delete_rule(rule_id: int):
     """Delete a rule; the queue is re-graded."""
+    before = rule_fields(rules.get_rule(rule_id))
     rules.delete_rule(rule_id)
     refresh_text_suggestions()
+    record_change("rule.retire", "rule", rule_id, before["pattern"], before=before,
+                  summary="删除规则")  # fmt: skip
     db.session.commit()

@@ -15,6 +15,7 @@ from app.core.errors import Invalid
 from app.core.lookup import get_or_404
 from app.extensions import db
 from app.reports.models import RISK_LEVELS
+from app.stats.labels import RISK_NAMES
 from app.triage.models import NUMERIC_MATCHES, RULE_KINDS, RULE_MATCHES, TriageRule
 from app.triage.numbers import Quantities, quantities
 
@@ -26,7 +27,6 @@ RULES_VERSION = select(
     func.sum(TriageRule.weight),
 )
 RISK_RANK = {level: rank for rank, level in enumerate(RISK_LEVELS, start=1)}
-RISK_NAMES_ZH = {"low": "低", "medium": "中", "high": "高", "critical": "紧急"}
 
 
 def rule_text(text: str) -> str:
@@ -155,13 +155,14 @@ class RuleSet:
             return "low", []
         level = max(strongest.values(), key=RISK_RANK.__getitem__)
         ranked = sorted(strongest.items(), key=lambda item: -RISK_RANK[item[1]])
-        return level, [f"{reason}→{RISK_NAMES_ZH[target]}" for reason, target in ranked]
+        return level, [f"{reason}→{RISK_NAMES[target]}" for reason, target in ranked]
 
 
 RULE_FIELDS = ("kind", "match", "pattern", "target", "weight", "active")
 
 
-def _check(rule: TriageRule) -> None:
+def check_rule(rule: TriageRule) -> None:
+    """Everything a rule must be before it is saved (or tried); Invalid names the field."""
     if rule.kind not in RULE_KINDS:
         raise Invalid.field("kind", f"must be one of {', '.join(RULE_KINDS)}")
     if rule.match not in RULE_MATCHES:
@@ -201,7 +202,7 @@ def create_rule(**fields: Any) -> TriageRule:
     rule.match = rule.match or "keyword"
     rule.weight = 1.0 if rule.weight is None else rule.weight
     rule.active = True if rule.active is None else rule.active
-    _check(rule)
+    check_rule(rule)
     db.session.add(rule)
     db.session.flush()
     RuleSet.forget()
@@ -217,7 +218,7 @@ def update_rule(rule_id: int, **fields: Any) -> TriageRule:
     for name in RULE_FIELDS:
         if name in fields:
             setattr(rule, name, fields[name])
-    _check(rule)
+    check_rule(rule)
     db.session.flush()
     RuleSet.forget()
     return rule

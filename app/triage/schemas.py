@@ -74,7 +74,7 @@ class SuggestionsSchema(Schema):
         required=True,
         metadata={
             "description": "风险分级: one unit (一般), joint handling (较大), the district "
-            "tier (重大, 特别重大); dispatch with co_unit_codes or the district unit"
+            "tier (重大, 紧急); dispatch with co_unit_codes or the district unit"
         },
     )
     computed_at = ShanghaiDateTime(required=True)

@@ -2,6 +2,8 @@
 
 from sqlalchemy import select
 
+from app.audit import record_change
+from app.audit.setup_subjects import unit_fields
 from app.extensions import Blueprint, db
 from app.units.models import Unit
 from app.units.schemas import UnitSchema
@@ -25,5 +27,6 @@ def list_units():
 def post_unit(args):
     """Create a unit attached to an area."""
     unit = create_unit(**args)
+    record_change("unit.create", "unit", unit.code, unit.name, after=unit_fields(unit))
     db.session.commit()
     return unit

@@ -2,6 +2,8 @@
 
 from sqlalchemy import select
 
+from app.audit import record_change
+from app.audit.setup_subjects import webhook_fields
 from app.core.auth import current_user
 from app.core.pagination import CursorArgs, page_by_id, page_schema
 from app.extensions import Blueprint, db
@@ -30,6 +32,8 @@ blp = Blueprint(
 def create_webhook(args):
     """Subscribe a URL to case events; the response carries the signing secret once."""
     subscription = service.create_subscription(**args, created_by=current_user())
+    record_change("webhook.create", "webhook", subscription.id, subscription.url,
+                  after=webhook_fields(subscription))  # fmt: skip
     db.session.commit()
     service.delivery_counts([subscription])
     return subscription
@@ -63,7 +67,9 @@ def get_webhook(subscription_id):
 @blp.response(204)
 def delete_webhook(subscription_id):
     """Remove a subscription; deliveries still waiting for it are dropped."""
+    before = webhook_fields(service.get_subscription(subscription_id))
     service.delete_subscription(subscription_id)
+    record_change("webhook.delete", "webhook", subscription_id, before["url"], before=before)
     db.session.commit()
 
 

@@ -2,6 +2,8 @@
 
 from flask import request
 
+from app.audit import record_change
+from app.audit.setup_subjects import policy_fields, policy_label
 from app.core.auth import current_user
 from app.core.idempotency import REPLAYED_HEADER_DOC
 from app.core.pagination import page_schema
@@ -214,6 +216,8 @@ def list_policies():
 def create_policy(args):
     """Add a policy for a category (or every category) at one risk level."""
     policy = policies.create_policy(args)
+    record_change("deadline.update", "deadline", policy.id, policy_label(policy),
+                  after=policy_fields(policy), summary="新增时限")  # fmt: skip
     db.session.commit()
     return policy
 
@@ -224,7 +228,10 @@ def create_policy(args):
 @deadlines_blp.response(200, PolicySchema)
 def update_policy(args, policy_id: int):
     """Change a policy; cases dispatched from now on get the new deadlines."""
+    before = policy_fields(policies.get_policy(policy_id))
     policy = policies.update_policy(policy_id, args)
+    record_change("deadline.update", "deadline", policy.id, policy_label(policy),
+                  before=before, after=policy_fields(policy))  # fmt: skip
     db.session.commit()
     return policy
 
@@ -234,7 +241,11 @@ def update_policy(args, policy_id: int):
 @deadlines_blp.response(204)
 def delete_policy(policy_id: int):
     """Remove a policy; its cases fall back to the next more general one."""
+    policy = policies.get_policy(policy_id)
+    before, label = policy_fields(policy), policy_label(policy)
     policies.delete_policy(policy_id)
+    record_change("deadline.update", "deadline", policy_id, label, before=before,
+                  summary="删除时限")  # fmt: skip
     db.session.commit()
 
 
@@ -263,6 +274,8 @@ def list_calendar_days(args):
 def put_calendar_day(args, day: str):
     """Make a date a rest day (`holiday`) or a working day (`workday`, 调休)."""
     entry = policies.set_calendar_day(policies.parse_day(day), args["kind"], args["name"])
+    record_change("calendar.update", "calendar", entry.day.isoformat(), entry.day.isoformat(),
+                  after={"kind": entry.kind, "name": entry.name})  # fmt: skip
     db.session.commit()
     return entry
 
@@ -273,4 +286,6 @@ def put_calendar_day(args, day: str):
 def delete_calendar_day(day: str):
     """Remove a calendar entry: the date follows the weekday rule again."""
     policies.delete_calendar_day(policies.parse_day(day))
+    record_change("calendar.update", "calendar", day, day, before={"kind": "entry"},
+                  after={"kind": "default"})  # fmt: skip
     db.session.commit()

@@ -8,7 +8,7 @@ rows and the rest at 1, and ANDed the scope's bitmap with a category bitmap of 1
 plan (500 did not); ANALYZE of the column takes ~5 s at 1,000,000 rows. SQLite: nothing.
 
 Revision ID: 0024_list_indexes
-Revises: 0018_admin_audit
+Revises: 0019_admin_users
 Create Date: 2026-12-01 02:15:00
 
 """
@@ -16,7 +16,7 @@ Create Date: 2026-12-01 02:15:00
 from alembic import op
 
 revision = "0024_list_indexes"
-down_revision = "0018_admin_audit"
+down_revision = "0019_admin_users"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,6 @@ import copy
 import io
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -29,16 +28,16 @@ from app.triage.seed import seed_rules
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
 
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "locale": "zh-CN"}
 
 
 @pytest.fixture(scope="module")
-def world(database_url):
+def world(database_url, tmp_path_factory):
     """An empty database with one admin and one cleaner, served on a real socket."""
     from app.accounts.service import create_user
 
@@ -56,7 +55,12 @@ def world(database_url):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         db.session.close()
-        yield {"base": base, "app": app, "dialect": db.engine.dialect.name}
+        yield {
+            "base": base,
+            "app": app,
+            "dialect": db.engine.dialect.name,
+            "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
+        }
         server.shutdown()
         thread.join()
         db.session.remove()
@@ -99,10 +103,11 @@ class Admin:
             assert serious_violations(self.page) == [], name
 
     def shot(self, name: str) -> None:
-        """Screenshots for the README, from the SQLite run with script."""
+        """Screenshots for the README, from the SQLite run with script (tests/helpers/screenshots)."""
         if self.js and self.world["dialect"] == "sqlite":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            folder = self.world["screenshots"]
+            folder.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
     def main(self) -> str:
         return self.page.inner_text("main")

@@ -1,10 +1,12 @@
 """From a QR scan to 归档 using only the console, in headless Chromium, with and without script.
 
-One app and one live server per module (per database): each walk files its own reports.
+One app and one live server per module (per database): each walk files its own reports. The
+README's screenshots are taken on the way; they replace docs/screenshots/ only with
+UPDATE_SCREENSHOTS=1 (otherwise they go to pytest's temporary directory), so a test run leaves
+the working tree as it found it.
 """
 
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -19,11 +21,12 @@ from app.units.service import create_unit
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.screenshots import SCREENSHOTS, docs_screenshots, screenshot_dir
 from tests.public.helpers import photo
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = ("queue", "triage", "workbench-phone")
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -38,7 +41,7 @@ SAME = "幸福里3号楼楼道堆满了纸箱，消防通道被堵住了，很�
 
 
 @pytest.fixture(scope="module")
-def world(database_url):
+def world(database_url, tmp_path_factory):
     """The test district, its units, one user per role and a QR site, served on a real socket."""
     from app.accounts.service import create_user
 
@@ -69,7 +72,12 @@ def world(database_url):
         thread.start()
         # Hand the database to the server thread (SQLite: no transaction held here).
         db.session.close()
-        yield {"base": base, "scan": f"{base}/s/{code}", "dialect": db.engine.dialect.name}
+        yield {
+            "base": base,
+            "scan": f"{base}/s/{code}",
+            "dialect": db.engine.dialect.name,
+            "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
+        }
         server.shutdown()
         thread.join()
         db.session.remove()
@@ -112,9 +120,14 @@ class Walk:
         assert serious_violations(self.page) == [], name
 
     def shot(self, name: str) -> None:
-        if self.js and self.world["dialect"] == "sqlite":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        if self.shooting:
+            folder = self.world["screenshots"]
+            folder.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    @property
+    def shooting(self) -> bool:
+        return self.js and self.world["dialect"] == "sqlite"
 
     def close(self) -> None:
         self.context.close()
@@ -141,8 +154,18 @@ def tracking_number(walk: Walk) -> str:
     return walk.page.inner_text("#tracking-no").strip()
 
 
+def test_screenshots_replace_the_readmes_only_when_asked(monkeypatch, tmp_path):
+    monkeypatch.delenv("UPDATE_SCREENSHOTS", raising=False)
+    assert screenshot_dir(tmp_path) == tmp_path
+    monkeypatch.setenv("UPDATE_SCREENSHOTS", "0")
+    assert screenshot_dir(tmp_path) == tmp_path
+    monkeypatch.setenv("UPDATE_SCREENSHOTS", "1")
+    assert screenshot_dir(tmp_path) == SCREENSHOTS
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
 def test_from_a_qr_scan_to_the_archive(browser, world, js, tmp_path):
+    docs_before = docs_screenshots()
     checked: set[str] = set()
     resident = Walk(browser, world, js, PHONE, checked)
     resident_reports(resident, FIRST)
@@ -245,4 +268,9 @@ def test_from_a_qr_scan_to_the_archive(browser, world, js, tmp_path):
     timeline = supervisor.page.inner_text("#timeline")
     for words in ("派单至 一号街道综治中心", "签收", "办结", "回访（电话）：满意", "结案", "归档"):
         assert words in timeline
+    if supervisor.shooting:
+        taken = [world["screenshots"] / f"{name}.png" for name in SHOTS]
+        assert all(path.stat().st_size > 10_000 for path in taken)
+    if world["screenshots"] != SCREENSHOTS:
+        assert docs_screenshots() == docs_before, "a test run rewrote docs/screenshots/"
     supervisor.close()

@@ -64,6 +64,10 @@ def test_counts_by_dimension(client, cases, admin_headers):
         "video_patrol": 0, "import": 0, "open311": 0,
     }  # fmt: skip
     assert by_key(body["by_risk"]) == {"low": 2, "medium": 1, "high": 1, "critical": 1, None: 1}
+    risk_names = {i["key"]: i["name"] for i in body["by_risk"]}
+    assert risk_names == {
+        "low": "一般", "medium": "较大", "high": "重大", "critical": "紧急", None: "未分级"
+    }  # fmt: skip
     assert by_key(body["by_category"]) == {
         "property_mgmt.fees": 2, "neighbour.noise": 1, "property_mgmt.service": 1,
         "labour_wages": 1, None: 1,

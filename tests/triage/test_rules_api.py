@@ -25,7 +25,7 @@ def test_a_new_rule_regrades_the_queue_and_can_be_switched_off_and_deleted(
     rule = created.json
     assert (rule["match"], rule["weight"], rule["active"]) == ("keyword", 1.0, True)
     assert graded(report.id).suggested_risk == "high"
-    assert "「挖掘机」→高" in graded(report.id).risk_reasons
+    assert "「挖掘机」→重大" in graded(report.id).risk_reasons
 
     off = client.patch(
         f"/api/v1/triage/rules/{rule['id']}", json={"active": False}, headers=admin_headers
