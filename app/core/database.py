@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlean
-from sqlalchemy import MetaData, event, exc
+from sqlalchemy import MetaData, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -153,3 +153,14 @@ def insert_now(session, obj: Any) -> Any:
     real.add(obj)
     real._register_persistent({state})
     return obj
+
+
+def serial_plan(session) -> None:
+    """PostgreSQL: plan the rest of this transaction without parallel workers.
+
+    For a page of a list (a few milliseconds of work over an index) the planner may still pick
+    a Gather Merge when its estimate is large; starting the workers then costs more than the
+    work (the queue at 1,000,000 reports, busy machine: 60 ms with workers, 12 ms without).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
