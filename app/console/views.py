@@ -39,6 +39,7 @@ from app.console.session import (
 )
 from app.core.auth import scope_of
 from app.core.clock import in_shanghai, now
+from app.core.database import serial_plan
 from app.core.errors import Forbidden, Invalid, NotFound, Unauthorized
 from app.core.limits import body_limit
 from app.core.privacy import mask_phone
@@ -320,6 +321,7 @@ def _queue_at_risk(user: User, risk: str, claimed: str, channel: str | None):
         query = query.where(unclaimed(at))
     if channel:
         query = query.where(Report.channel == channel)
+    serial_plan(db.session)
     return items_for(list(db.session.scalars(query.limit(QUEUE_PAGE))), user)
 
 

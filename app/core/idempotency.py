@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import now
-from app.core.database import Base
+from app.core.database import Base, insert_now
 from app.core.errors import Conflict, DomainError, Invalid
 from app.core.schemas import Schema
 from app.core.types import UTCDateTime
@@ -176,7 +176,9 @@ def stored(keyed: Keyed) -> Outcome | None:
 
 
 def _keep(keyed: Keyed, done: Done) -> None:
-    db.session.add(
+    # One INSERT at once (a twin's unique key fails here), without a flush of the session.
+    insert_now(
+        db.session,
         IdempotencyRecord(
             scope=keyed.scope,
             key=keyed.key,
@@ -184,9 +186,8 @@ def _keep(keyed: Keyed, done: Done) -> None:
             status=done.status,
             resource=done.resource,
             resource_id=done.resource_id,
-        )
+        ),
     )
-    db.session.flush()
 
 
 def run_once(keyed: Keyed | None, write: Callable[[], Done], *, alone: bool = False) -> Outcome:

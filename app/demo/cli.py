@@ -32,6 +32,8 @@ def urls(base):
         click.echo(f"  Follow a report:        {base}/t")
     click.echo(f"  Staff sign-in:          {base}/console/login  (every role; lands on its page)")
     click.echo(f"  Supervisor dashboard:   {base}/dashboard  (sign in as supervisor)")
+    click.echo(f"  Admin screens:          {base}/console/admin  (sign in as admin)")
+    click.echo(f"  Grid worker's app:      {base}/app/  (on a phone; sign in as gridworker)")
     click.echo(f"  Demo logins (demo only, password for all: {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         click.echo(f"    {user.username:<12} {user.role:<12} {user.display_name}")

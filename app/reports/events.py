@@ -2,7 +2,10 @@
 
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.accounts.models import User
+from app.core.database import insert_now
 from app.extensions import db
 from app.lifecycle.signals import event_recorded
 from app.reports.models import Report, ReportEvent
@@ -19,12 +22,16 @@ def record_event(
     reason: str | None = None,
     payload: dict[str, Any] | None = None,
     public: bool = False,
+    at_once: bool = False,
 ) -> ReportEvent:
-    """Add the event in the caller's transaction, so it commits or rolls back with the change."""
+    """Add the event in the caller's transaction, so it commits or rolls back with the change.
+
+    `at_once`: INSERT it now with one Core statement (app.core.database.insert_now) rather
+    than at the next flush; the report must be stored already and its `events` loaded (intake
+    sets them empty). For the hot path of filing; the other steps keep the unit of work."""
     if role is None and actor is not None:
         role = actor.roles[0] if actor.roles else None
     event = ReportEvent(
-        report=report,
         action=action,
         from_status=from_status,
         to_status=to_status,
@@ -35,6 +42,13 @@ def record_event(
         payload=payload or {},
         public=public,
     )
-    db.session.add(event)
+    if at_once:
+        event.report_id = report.id
+        insert_now(db.session, event)
+        set_committed_value(event, "report", report)
+        set_committed_value(report, "events", [*report.events, event])
+    else:
+        event.report = report
+        db.session.add(event)
     event_recorded.send(event)
     return event

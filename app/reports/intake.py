@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.areas.locate import Located, locate
 from app.categories.service import active_category
 from app.core.clock import SHANGHAI, now
+from app.core.database import insert_now
 from app.core.errors import Invalid
 from app.core.privacy import normalise_mobile
 from app.core.spatial import point
@@ -124,9 +125,6 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         created_at=moment,
         updated_at=moment,
         queued_at=moment,
-        parties=parties,
-        # A new report's timeline starts here: the created event is appended without a query.
-        events=[],
         **new.columns,
     )
     tracking_key = new.tracking_key or new_tracking_key()
@@ -135,10 +133,17 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
     if new.lon is not None and new.lat is not None:
         located = locate(new.lon, new.lat, new.coord_sys)
         apply_location(report, located, new.location_source or "device", new.accuracy_m)
-    db.session.add(report)
-    db.session.flush()
+    # One INSERT … RETURNING, not the ORM's unit of work: this runs for every report filed.
+    insert_now(db.session, report)
+    for party in parties:
+        party.report_id = report.id
+        insert_now(db.session, party)
+        set_committed_value(party, "report", report)
+    set_committed_value(report, "parties", parties)
     # Photos come later (their own request or the channel's code): none yet, no query to ask.
     set_committed_value(report, "photos", [])
+    # A new report's timeline starts here: the created event is appended without a query.
+    set_committed_value(report, "events", [])
     record_event(
         report,
         "created",
@@ -146,6 +151,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         to_status="received",
         payload={"channel": new.channel, "in_coverage": report.in_coverage, **new.payload},
         public=True,
+        at_once=True,
     )
     report_created.send(report)
     return Created(report, tracking_key, located)

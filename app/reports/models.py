@@ -107,7 +107,9 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     channel: Mapped[str] = mapped_column(String(20), index=True)
     description: Mapped[str] = mapped_column(Text)
-    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
+    # Not indexed alone: ix_reports_category_status_created leads with it (issue 19: an index
+    # costs every report filed, and this one answered no read the composite does not).
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     risk_level: Mapped[str | None] = mapped_column(String(10))
 
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=True)
@@ -117,7 +119,8 @@ class Report(Base):
     area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
     area_path: Mapped[str | None] = mapped_column(String(400))
     subdistrict_code: Mapped[str | None] = mapped_column(String(32), index=True)
-    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    # Not indexed alone: ix_reports_unit_status leads with it.
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     in_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
     snapped_m: Mapped[float | None] = mapped_column(Float)
 
@@ -191,6 +194,16 @@ class Report(Base):
         back_populates="report", order_by="ReportParty.id"
     )
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.id", viewonly=True)
+
+
+# The whole-table spatial index GeoAlchemy makes for `location` serves SpatiaLite only (its
+# R*Tree is how app.core.spatial.in_bbox finds anything). On PostgreSQL every spatial read of
+# reports is the duplicate search, which ix_reports_candidate_location (partial, open cases)
+# answers; a second GiST over a million points cost every report filed and answered nothing.
+for _index in Report.__table__.indexes:
+    if _index.name == "idx_reports_location":
+        _index.info["dialects"] = ("sqlite",)
+        _index.ddl_if(dialect="sqlite")
 
 
 class ReportEvent(Base):

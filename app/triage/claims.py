@@ -70,7 +70,11 @@ def claim_next(user: User, limit: int) -> list[Report]:
         queue_query(user)
         .where(unclaimed(at))
         .limit(limit)
-        .with_for_update(skip_locked=True, of=Report)
+        # FOR NO KEY UPDATE (what the UPDATE of the lease takes anyway): claims still exclude
+        # each other, but no longer skip a report the pre-sorter is sorting (it holds a KEY
+        # SHARE lock, app.triage.presort.waiting), which made a claim come back empty while
+        # the queue was full.
+        .with_for_update(skip_locked=True, of=Report, key_share=True)
     )
     reports = list(db.session.scalars(query))
     expires = at + lease()

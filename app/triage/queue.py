@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_, select
 from app.accounts.models import User
 from app.areas.models import Area
 from app.core.clock import now
+from app.core.database import serial_plan
 from app.core.pagination import decode_cursor, encode_cursor
 from app.extensions import db
 from app.mediation.grading import handling_for
@@ -57,6 +58,7 @@ def list_queue(
         query = query.where(Report.channel == channel)
     if cursor:
         query = query.where(_after(cursor))
+    serial_plan(db.session)
     rows = db.session.execute(query.limit(limit + 1)).all()
     next_cursor = None
     if len(rows) > limit:

@@ -8,7 +8,7 @@ subscription, so they commit together with the change or, rolled back, are never
 import uuid
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import in_shanghai, now
@@ -83,6 +83,13 @@ def event_payload(name: str, event: ReportEvent) -> dict:
     }
 
 
+# Which subscription follows which events: two columns, not the entities (this runs at every
+# commit that recorded a followed event, i.e. on every report filed).
+_FOLLOWERS = select(WebhookSubscription.id, WebhookSubscription.events)
+_INSERT_OUTBOX = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
+_INSERT_DELIVERY = insert(WebhookDelivery.__table__)
+
+
 def _write_outbox(session: Session) -> None:
     """before_commit: turn this transaction's noted events into outbox rows and deliveries."""
     noted = session.info.pop(_PENDING, None)
@@ -92,34 +99,41 @@ def _write_outbox(session: Session) -> None:
     events = [e for e in noted if e in session]
     if not events:
         return
-    subscriptions = list(session.scalars(select(WebhookSubscription)))
+    subscriptions = session.execute(_FOLLOWERS).all()
     if not subscriptions:
         return
     session.flush()
+    connection = session.connection()
     moment = now()
     for event in events:
         name = ACTION_EVENTS[event.action]
-        receivers = [s for s in subscriptions if name in s.events]
+        receivers = [s.id for s in subscriptions if name in s.events]
         if not receivers:
             continue
-        outbox = OutboxEvent(
-            event=name,
-            report_id=event.report_id,
-            report_event_id=event.id,
-            payload=event_payload(name, event),
-            created_at=moment,
+        # Core statements: nothing reads these rows back in this transaction.
+        outbox_id = connection.execute(
+            _INSERT_OUTBOX,
+            {
+                "event": name,
+                "report_id": event.report_id,
+                "report_event_id": event.id,
+                "payload": event_payload(name, event),
+                "created_at": moment,
+            },
+        ).scalar_one()
+        connection.execute(
+            _INSERT_DELIVERY,
+            [
+                {
+                    "delivery_id": str(uuid.uuid4()),
+                    "subscription_id": subscription_id,
+                    "outbox_event_id": outbox_id,
+                    "next_attempt_at": moment,
+                    "created_at": moment,
+                }
+                for subscription_id in receivers
+            ],
         )
-        session.add(outbox)
-        for subscription in receivers:
-            session.add(
-                WebhookDelivery(
-                    delivery_id=str(uuid.uuid4()),
-                    subscription_id=subscription.id,
-                    outbox_event=outbox,
-                    next_attempt_at=moment,
-                    created_at=moment,
-                )
-            )
 
 
 def _forget_on_rollback(session: Session, transaction) -> None:

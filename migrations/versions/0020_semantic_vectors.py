@@ -3,7 +3,7 @@ a new report nearby is compared with it by a dot product, never by embedding it 
 (issue 15). Reports sorted before this have none; the finder embeds those when it meets them.
 
 Revision ID: 0020_semantic_vectors
-Revises: 0019_admin_users
+Revises: 0024_list_indexes
 Create Date: 2026-12-01 01:20:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020_semantic_vectors"
-down_revision = "0019_admin_users"
+down_revision = "0024_list_indexes"
 branch_labels = None
 depends_on = None
 

@@ -9,13 +9,11 @@ decodes to the scan URL; every admin page passes axe-core.
 import copy
 import io
 import json
-import threading
 
 import pytest
 from pypdf import PdfReader
 from pyzbar.pyzbar import decode
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.areas.models import Area
@@ -28,6 +26,7 @@ from app.triage.seed import seed_rules
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.live import served
 from tests.helpers.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
@@ -49,27 +48,13 @@ def world(database_url, tmp_path_factory):
         create_user("guanli", TEST_PASSWORD, ["admin"], [], None, "管理员老李")
         create_user("qingxi", TEST_PASSWORD, ["cleaner"], [], None, "清洗员小王")
         db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        base = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = base
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        db.session.close()
-        yield {
-            "base": base,
-            "app": app,
-            "dialect": db.engine.dialect.name,
-            "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
-        }
-        server.shutdown()
-        thread.join()
-        db.session.remove()
-        _empty_tables()
-        seed_categories()
-        seed_rules()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        with served(app) as base:
+            yield {
+                "base": base,
+                "app": app,
+                "dialect": db.engine.dialect.name,
+                "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
+            }
 
 
 def count(model) -> int:

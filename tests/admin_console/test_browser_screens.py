@@ -6,12 +6,10 @@ admin made signing in with the one-time password, choosing their own, and reachi
 import hashlib
 import hmac
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts.models import User
@@ -28,6 +26,7 @@ from app.workflow.seed import seed_workflow
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.geometry import TEST_AREAS
+from tests.helpers.live import served
 
 pytestmark = pytest.mark.browser
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
@@ -61,28 +60,9 @@ def world(database_url):
         create_user("guanli", TEST_PASSWORD, ["admin"], [], None, "管理员老李")
         create_user("duban", TEST_PASSWORD, ["supervisor"], ["D"], None, "督办领导")
         db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
         receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-        threads = [
-            threading.Thread(target=s.serve_forever, daemon=True) for s in (server, receiver)
-        ]
-        for thread in threads:
-            thread.start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = base
-        db.session.close()
-        yield {"base": base, "receiver": f"http://127.0.0.1:{receiver.server_port}", "app": app}
-        server.shutdown()
-        receiver.shutdown()
-        for thread in threads:
-            thread.join()
-        db.session.remove()
-        _empty_tables()
-        seed_categories()
-        seed_rules()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        with served(app, receiver) as base:
+            yield {"base": base, "receiver": f"http://127.0.0.1:{receiver.server_port}", "app": app}
 
 
 class Admin:

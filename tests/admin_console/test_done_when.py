@@ -14,12 +14,10 @@ import copy
 import hashlib
 import hmac
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts.service import create_user
@@ -40,6 +38,7 @@ from tests.admin_console.test_browser import (
 )
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.live import served
 from tests.helpers.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
@@ -71,34 +70,15 @@ def world(database_url, tmp_path_factory):
         seed_workflow()
         create_user("guanli", TEST_PASSWORD, ["admin"], [], None, "管理员老李")
         db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
         receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-        threads = [
-            threading.Thread(target=s.serve_forever, daemon=True) for s in (server, receiver)
-        ]
-        for thread in threads:
-            thread.start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = base
-        db.session.close()
-        yield {
-            "base": base,
-            "app": app,
-            "dialect": db.engine.dialect.name,
-            "receiver": f"http://127.0.0.1:{receiver.server_port}/jiefen",
-            "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
-        }
-        server.shutdown()
-        receiver.shutdown()
-        for thread in threads:
-            thread.join()
-        db.session.remove()
-        _empty_tables()
-        seed_categories()
-        seed_rules()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        with served(app, receiver) as base:
+            yield {
+                "base": base,
+                "app": app,
+                "dialect": db.engine.dialect.name,
+                "receiver": f"http://127.0.0.1:{receiver.server_port}/jiefen",
+                "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
+            }
 
 
 def in_db(world, read):

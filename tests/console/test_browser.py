@@ -6,10 +6,7 @@ UPDATE_SCREENSHOTS=1 (otherwise they go to pytest's temporary directory), so a t
 the working tree as it found it.
 """
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.areas.importer import import_feature_collection
@@ -21,6 +18,7 @@ from app.units.service import create_unit
 from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.live import served
 from tests.helpers.screenshots import SCREENSHOTS, docs_screenshots, screenshot_dir
 from tests.public.helpers import photo
 
@@ -65,29 +63,13 @@ def world(database_url, tmp_path_factory):
         site = create_site("幸福里3号楼", *INSIDE_G1)
         code = site_code(site)
         db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        base = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = base
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        # Hand the database to the server thread (SQLite: no transaction held here).
-        db.session.close()
-        yield {
-            "base": base,
-            "scan": f"{base}/s/{code}",
-            "dialect": db.engine.dialect.name,
-            "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
-        }
-        server.shutdown()
-        thread.join()
-        db.session.remove()
-        # Leave the shared database as every other test expects it: seeded, otherwise empty.
-        _empty_tables()
-        seed_categories()
-        seed_rules()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        with served(app) as base:
+            yield {
+                "base": base,
+                "scan": f"{base}/s/{code}",
+                "dialect": db.engine.dialect.name,
+                "screenshots": screenshot_dir(tmp_path_factory.mktemp("screenshots")),
+            }
 
 
 class Walk:

@@ -82,4 +82,6 @@ def test_demo_qr_sites_are_in_anfu_and_demo_urls_prints_one(app, demo):
     assert site.subdistrict_code == "510503001"
     output = app.test_cli_runner().invoke(args=["demo", "urls", "--base", "http://h:1"]).output
     assert f"http://h:1/s/{site_code(site)}" in output
+    # Where the admin and the grid worker start, beside the other roles' sign-in.
+    assert "http://h:1/console/admin" in output and "http://h:1/app/" in output
     assert app.test_client().get(f"/s/{site_code(site)}").status_code == 200

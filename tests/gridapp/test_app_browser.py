@@ -6,14 +6,12 @@ One app and live server per module (per database), as the console's browser test
 """
 
 import tempfile
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts.models import User
@@ -31,6 +29,7 @@ from tests.conftest import TEST_PASSWORD, _empty_tables, base_config
 from tests.console.a11y import serious_violations
 from tests.helpers.cases import add_case
 from tests.helpers.geometry import INSIDE_G1, TEST_AREAS
+from tests.helpers.live import served
 from tests.helpers.public import photo
 from tests.helpers.screenshots import screenshot_dir
 
@@ -80,27 +79,13 @@ def world(database_url):
             outcome="mediated",
         )
         callback_no = resolved.tracking_no
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        base = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = base
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        db.session.close()
-        yield {
-            "base": base,
-            "app": app,
-            "callback_no": callback_no,
-            "dialect": db.engine.dialect.name,
-        }
-        server.shutdown()
-        thread.join()
-        db.session.remove()
-        _empty_tables()
-        seed_categories()
-        seed_rules()
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        with served(app) as base:
+            yield {
+                "base": base,
+                "app": app,
+                "callback_no": callback_no,
+                "dialect": db.engine.dialect.name,
+            }
 
 
 def reports_like(text: str) -> list[Report]:

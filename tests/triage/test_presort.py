@@ -131,3 +131,61 @@ def test_a_single_run_lets_the_error_out(app, areas):
 
     with pytest.raises(RuntimeError):
         repeat("test", step, every=0)
+
+
+@pytest.mark.dialects("postgresql")
+@pytest.mark.commits
+def test_a_claim_is_not_empty_while_the_pre_sorter_holds_the_queue(
+    app, deferred, file_report, cleaner
+):
+    """Issue 19: the pre-sorter (or another tab's read) sorting the queue used to lock its
+    reports FOR UPDATE, and a claim, which skips locked rows, came back empty with a full
+    queue. Now the pre-sorter holds advisory locks and KEY SHARE only: claims take the
+    reports, and a second pre-sorter still takes other reports than the first."""
+    import threading
+
+    from app.accounts.models import User
+    from app.triage.claims import claim_next
+    from app.triage.presort import waiting
+
+    ids = [file_report(f"{i}号楼楼道灯坏了").id for i in range(6)]
+    user_id = cleaner.id
+    db.session.commit()
+    held, done = threading.Event(), threading.Event()
+    taken_by_sorter: list[int] = []
+    errors: list[BaseException] = []
+
+    def sorter() -> None:
+        try:
+            with app.app_context():
+                try:
+                    taken_by_sorter.extend(r.id for r in db.session.scalars(waiting(None, 3)))
+                    held.set()
+                    done.wait(timeout=60)
+                finally:
+                    db.session.rollback()
+                    db.session.remove()
+        except BaseException as error:  # reported below
+            errors.append(error)
+            held.set()
+
+    thread = threading.Thread(target=sorter)
+    thread.start()
+    try:
+        assert held.wait(timeout=60)
+        assert sorted(taken_by_sorter) == ids[:3]
+        with app.app_context():
+            try:
+                # A second pre-sorter takes the other three, not the ones being sorted.
+                second = [r.id for r in db.session.scalars(waiting(None, 6))]
+                assert sorted(second) == ids[3:]
+                db.session.rollback()
+                claimed = [r.id for r in claim_next(db.session.get(User, user_id), 6)]
+                db.session.commit()
+            finally:
+                db.session.remove()
+    finally:
+        done.set()
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(claimed) == ids
