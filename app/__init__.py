@@ -116,6 +116,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.qr_sites.posters import check_font
 
     check_font(app)
+    # The finder pre-sorting reads texts with (TRIAGE_MEANING): an unknown name, or the
+    # embedding finder on a machine that cannot run its model, stops here, not at a report.
+    from app.triage.finder import check as check_finder
+
+    check_finder(app.config)
     if app.config["TRUSTED_PROXY_COUNT"]:
         # Rate limits count per client: behind a proxy the client is in X-Forwarded-For.
         hops = int(app.config["TRUSTED_PROXY_COUNT"])

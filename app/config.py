@@ -89,9 +89,16 @@ class Config:
     DUPLICATE_WINDOW_DAYS = 7.0
     # Only the newest this many reports nearby are scored: a flood at one place stays cheap.
     DUPLICATE_MAX_CANDIDATES = 200
+    # How pre-sorting reads a report's text (app/triage/finder.py): "lexicon" (words and a
+    # synonym lexicon, naive Bayes categories; ~0.4 ms of CPU per report) or "embedding"
+    # (sentence vectors, opt-in: pip install -r requirements-semantic.txt, x86-64 with AVX2;
+    # better duplicates and categories, ~25 ms of CPU per report).
+    TRIAGE_MEANING = "lexicon"
     # Candidates scoring below this (0…1) are not shown as possible duplicates (chosen on the
     # training split of tests/data/triage_eval.jsonl: bench/triage_quality.py).
     DUPLICATE_MIN_SCORE = 0.18
+    # The same for the embedding finder, whose score is a probability (0…1) on its own scale.
+    DUPLICATE_MIN_SCORE_EMBEDDING = 0.4
     # The scan page asks a resident "is this the same matter?" above this score (0…1).
     DUPLICATE_HINT_MIN_SCORE = 0.6
 

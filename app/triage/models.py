@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import now
@@ -37,6 +37,9 @@ class ReportSuggestion(Base):
     # The report's words as the duplicate finder weighs them ({"w": {word: weight}, "s": {word:
     # as written}}): later reports nearby compare with this instead of segmenting it again.
     reading: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The report's sentence vector (app/triage/semantic.py: 384 float16, 768 bytes), embedded
+    # once: a later report nearby compares with it by a dot product.
+    meaning_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     # A hash of the sender's network address when the channel knows it (flooding check).
     client_key: Mapped[str | None] = mapped_column(String(32), index=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

