@@ -224,7 +224,9 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
         page.get_by_text("已手动选定位置").wait_for()
 
     phone.file(OFFLINE_1, pictures[0], before=walk_in)
-    assert "已保存到待同步" in page.inner_text("#flash")
+    # The saving is asynchronous (the photo is shrunk, then IndexedDB): wait for the new message
+    # rather than read the one the online filing left.
+    page.locator("#flash").get_by_text("已保存到待同步").wait_for()
     phone.file(OFFLINE_2, pictures[1], before=pin_on_the_map)
     waiting = phone.outbox()
     assert OFFLINE_1 in waiting and OFFLINE_2 in waiting and waiting.count("等待同步") == 2
