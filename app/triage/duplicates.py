@@ -38,13 +38,19 @@ def _top_level(code: str | None) -> str | None:
     return code.split(".", 1)[0] if code else None
 
 
-def category_affinity(a: str | None, b: str | None) -> float:
-    """Same category pulls two reports together; different kinds of matter push them apart."""
+def category_affinity(
+    a: str | None,
+    b: str | None,
+    weights: tuple[float, float, float] = (SAME_CATEGORY, SAME_TOP_LEVEL, OTHER_CATEGORY),
+) -> float:
+    """Same category pulls two reports together; different kinds of matter push them apart.
+    `weights`: same category, same top level, other — each finder fits its own."""
+    same, same_top, other = weights
     if not a or not b:
         return 0.0
     if a == b:
-        return SAME_CATEGORY
-    return SAME_TOP_LEVEL if _top_level(a) == _top_level(b) else OTHER_CATEGORY
+        return same
+    return same_top if _top_level(a) == _top_level(b) else other
 
 
 def score(

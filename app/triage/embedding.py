@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.triage import semantic
+from app.triage import duplicates, semantic
 from app.triage.categorise import (
     MIN_CONFIDENCE,
     MIN_CONFIDENCE_CHARS_ONLY,
@@ -41,7 +41,7 @@ from app.triage.categorise import (
     features,
 )
 from app.triage.categorise import model as words_model
-from app.triage.duplicates import Side, _apart, _metres, _top_level
+from app.triage.duplicates import Side, _apart, _metres
 from app.triage.meaning import matter_text, shared_words, terms
 from app.triage.numbers import quantities
 from app.triage.rules import matches, rule_text
@@ -66,12 +66,8 @@ MIN_CHARACTERS = 4  # fewer (place names aside) and no keyword: no category gues
 
 
 def category_affinity(a: str | None, b: str | None) -> float:
-    """Same category pulls two reports together; different kinds of matter push them apart."""
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return SAME_CATEGORY
-    return SAME_TOP_LEVEL if _top_level(a) == _top_level(b) else OTHER_CATEGORY
+    """The lexicon finder's rule with this finder's fitted weights."""
+    return duplicates.category_affinity(a, b, (SAME_CATEGORY, SAME_TOP_LEVEL, OTHER_CATEGORY))
 
 
 def score(
