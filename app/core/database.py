@@ -68,6 +68,7 @@ def configure_sqlite_engine(engine: Engine, spatialite_path: str) -> None:
         cursor.execute("PRAGMA busy_timeout = 30000")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
         if not cursor.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spatial_ref_sys'"
         ).fetchone():

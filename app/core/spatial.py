@@ -11,7 +11,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely import transform
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, String, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import InstrumentedAttribute
@@ -63,16 +63,6 @@ def contains_point(
 ) -> ColumnElement[bool]:
     """Rows whose polygon contains the point, using the spatial index on both databases."""
     return _contains(geom_column, id_column, func.ST_GeomFromText(point_wkt(lon, lat), SRID))
-
-
-def contains_point_param(
-    geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, name: str
-) -> ColumnElement[bool]:
-    """contains_point with the point as a bind parameter (its `point_wkt`), for a statement
-    built once and executed many times: building and keying a statement per call costs more
-    than the spatial query itself."""
-    pt = func.ST_GeomFromText(bindparam(name, type_=String), SRID)
-    return _contains(geom_column, id_column, pt)
 
 
 def _contains(
