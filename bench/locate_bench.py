@@ -125,16 +125,12 @@ def spatialite_copy(url: str, path: Path) -> str:
     with psycopg.connect(url) as pg:
         wanted = _fingerprint(pg, "ST_Area")
         if path.exists():
+            _upgrade(sqlite_url)  # a copy made before a migration gets it
             with _spatialite(path) as lite:
                 if _fingerprint(lite, "ST_Area") == wanted:
                     return sqlite_url
             path.unlink()
-        import flask_migrate
-
-        app = bench_app(sqlite_url)
-        with app.app_context():
-            flask_migrate.upgrade()
-            db.engine.dispose()
+        _upgrade(sqlite_url)
         areas = pg.execute(
             "SELECT id, code, name, level, parent_id, path, ST_AsBinary(geom)"
             " FROM areas ORDER BY id"
@@ -156,6 +152,15 @@ def spatialite_copy(url: str, path: Path) -> str:
         lite.execute("COMMIT")
         lite.execute("ANALYZE")
     return sqlite_url
+
+
+def _upgrade(sqlite_url: str) -> None:
+    import flask_migrate
+
+    app = bench_app(sqlite_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
 
 
 def _spatialite(path: Path):
