@@ -108,7 +108,6 @@ def _build(version: int | None) -> AreaIndex:
         for r in rows
     ]
     geoms = shapely.from_wkb(np.array([bytes(r.wkb) for r in rows], dtype=object))
-    shapely.prepare(geoms)
     routing = {r.code for r in rows if r.level == ROUTING_LEVEL}
     units: dict[str, PlaceUnit] = {}
     active = connection.execute(
