@@ -7,6 +7,7 @@ counts for more than 一直; and words that only name the place count for little
 distance between two reports already says whether they are at the same place.
 """
 
+import json
 import logging
 import math
 import re
@@ -124,6 +125,22 @@ def from_stored(data: dict) -> Terms:
     weights = {word: float(weight) for word, weight in data["w"].items()}
     written = {word: data["s"].get(word, word) for word in weights}
     return Terms(weights, written, math.sqrt(sum(w * w for w in weights.values())))
+
+
+def reading_from_text(text: str | None) -> Terms | None:
+    """A stored reading from the database's text of it; None when there is none."""
+    return _from_stored_text(text) if text else None
+
+
+@lru_cache(maxsize=8192)
+def _from_stored_text(text: str) -> Terms | None:
+    """A stored reading as the database's text of it, kept per process: every report filed at
+    a busy place is scored against the same few hundred neighbours, whose readings would
+    otherwise be decoded and rebuilt for each one. Keyed by the exact text, so a reading that
+    was stored again differently is a different key: the cache cannot answer with an old one.
+    (Terms are shared between callers: nothing changes them.)"""
+    data = json.loads(text)  # JSON's null when stored as None, as the column allows
+    return from_stored(data) if data else None
 
 
 def similarity(a: Terms, b: Terms) -> float:
