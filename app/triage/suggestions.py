@@ -87,7 +87,14 @@ def find_duplicates(report: Report, category_code: str | None, vector=None) -> l
         "maxx": maxx,
         "maxy": maxy,
     }
-    mine = Side(report.description, category_code, report.qr_site_id, report.reporter_phone)
+    # Its reading once, not looked up again for each of the candidates it is scored against.
+    mine = Side(
+        report.description,
+        category_code,
+        report.qr_site_id,
+        report.reporter_phone,
+        terms(report.description),
+    )
     best: dict[int, Candidate] = {}
     lon, lat = here.x, here.y
     window_hours = window.total_seconds() / 3600
