@@ -10,6 +10,7 @@ from app.extensions import db
 from app.reports.models import Report
 from tests.helpers.concurrency import parallel
 from tests.helpers.reports import REPORTS, report_body
+from tests.helpers.retries import kept_retries
 
 
 def count_reports() -> int:
@@ -70,7 +71,7 @@ def test_client_uuid_used_under_another_key_is_409_naming_the_report(client, wor
 
 
 @pytest.mark.parametrize("keyed_by", ["header", "client_uuid"])
-def test_five_identical_requests_at_once_file_one_report(app, worker_headers, keyed_by):
+def test_five_identical_requests_at_once_file_one_report(app, worker, worker_headers, keyed_by):
     key = str(uuid.uuid4())
     if keyed_by == "header":
         body, headers = report_body(), {**worker_headers, "Idempotency-Key": key}
@@ -83,7 +84,12 @@ def test_five_identical_requests_at_once_file_one_report(app, worker_headers, ke
     assert len({r.get_data() for r in responses}) == 1  # the very same answer, byte for byte
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 4
     assert count_reports() == 1
-    assert db.session.scalar(select(func.count(IdempotencyRecord.id))) == 1
+    # One record of the retry: a row for the header's key, the report itself for its client_uuid.
+    [(resource, report_id, status, _)] = kept_retries(f"user:{worker.id}", key)
+    assert (resource, status) == ("report", 201)
+    assert report_id == db.session.scalar(select(Report.id))
+    expected_rows = 1 if keyed_by == "header" else 0
+    assert db.session.scalar(select(func.count(IdempotencyRecord.id))) == expected_rows
 
 
 def test_a_retry_is_answered_even_when_the_rules_changed_since(client, worker_headers):
