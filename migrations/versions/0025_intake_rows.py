@@ -1,5 +1,6 @@
 """Intake writes fewer rows (issue 19): a report filed under its client_uuid keeps its retry
-fingerprint itself instead of a second row in idempotency_records.
+fingerprint itself instead of a second row in idempotency_records; the flooding check's index
+on report_suggestions gains computed_at, so it reads one sender's last day only.
 
 The fingerprints of records that belong to such reports are copied onto them, so a retry of a
 report filed before this still gets its first answer (the records themselves age out with
@@ -38,6 +39,11 @@ def upgrade():
     with op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("request_fingerprint", sa.String(length=64), nullable=True))
     op.execute(COPY_FINGERPRINTS)
+    # The flooding check reads one sender's last day, not everything they ever sent.
+    op.drop_index("ix_report_suggestions_client_key", table_name="report_suggestions")
+    op.create_index(
+        "ix_report_suggestions_client_key", "report_suggestions", ["client_key", "computed_at"]
+    )
 
 
 # Back to record rows, for the reports that kept their own (a record already there stays).
@@ -57,6 +63,8 @@ WHERE reports.request_fingerprint IS NOT NULL AND NOT EXISTS (
 
 
 def downgrade():
+    op.drop_index("ix_report_suggestions_client_key", table_name="report_suggestions")
+    op.create_index("ix_report_suggestions_client_key", "report_suggestions", ["client_key"])
     op.execute(RESTORE_RECORDS)
     with op.batch_alter_table("reports") as batch:
         batch.drop_column("request_fingerprint")
