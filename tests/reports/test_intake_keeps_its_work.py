@@ -1,5 +1,5 @@
 """Issue 19: intake got leaner (Core INSERTs, fewer indexes), not lighter. Every report filed,
-through every way in, still gets its created event, its outbox row and deliveries, its
+through every way in, still gets its created event, its outbox row (and, from the deliverer, its deliveries), its
 suggestions and the record that makes its retry safe."""
 
 import uuid
@@ -11,6 +11,7 @@ from app.core.idempotency import PUBLIC, IdempotencyRecord, user_scope
 from app.extensions import db
 from app.reports.models import Report, ReportEvent
 from app.triage.models import ReportSuggestion
+from app.webhooks.fan_out import fan_out
 from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from tests.helpers.reports import report_body
 from tests.helpers.retries import kept_retries
@@ -44,6 +45,7 @@ def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
     followers,
 ):
     filed: dict[int, tuple[str, str]] = {}  # report id → (scope, key) of its retry record
+    outboxes: dict[int, int] = {}  # outbox row → report id
 
     for n in range(3):  # a grid worker, keyed by client_uuid
         key = str(uuid.uuid4())
@@ -92,12 +94,10 @@ def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
         ).all()
         assert (outbox.event, outbox.report_event_id) == ("report.created", events[0].id)
         assert outbox.payload["report"]["id"] == report_id
-        receivers = db.session.scalars(
-            select(WebhookDelivery.subscription_id).where(
-                WebhookDelivery.outbox_event_id == outbox.id
-            )
-        ).all()
-        assert sorted(receivers) == sorted(followers)
+        # One row per event at intake: its receivers named, their deliveries made later.
+        assert sorted(outbox.receivers) == sorted(followers)
+        assert outbox.fanned_out_at is None
+        outboxes[outbox.id] = report_id
         suggestion = db.session.get(ReportSuggestion, report_id)
         assert suggestion is not None and suggestion.computed_at is not None
         assert suggestion.suggested_risk and suggestion.reading is not None
@@ -110,6 +110,13 @@ def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
         assert (stored.status, stored.version, stored.card) == ("received", 1, "none")
     # Fewer rows per filing: only the Idempotency-Key header's filing has a record row.
     assert db.session.scalar(select(func.count(IdempotencyRecord.id))) == 1
+    assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 0
+    # The deliverer makes one delivery per receiver of every event.
+    assert fan_out() == len(filed)
+    made = db.session.execute(
+        select(WebhookDelivery.outbox_event_id, WebhookDelivery.subscription_id)
+    ).all()
+    assert sorted(made) == sorted((o, s) for o in outboxes for s in followers)
 
 
 def test_a_retry_still_files_once_and_a_failed_write_leaves_nothing(
@@ -129,4 +136,5 @@ def test_a_retry_still_files_once_and_a_failed_write_leaves_nothing(
     for model in (Report, ReportEvent, OutboxEvent, ReportSuggestion):
         key_column = ReportSuggestion.report_id if model is ReportSuggestion else model.id
         assert db.session.scalar(select(func.count(key_column))) == 1, model.__name__
+    assert fan_out() == 1
     assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 2
