@@ -9,7 +9,7 @@ report filed before this still gets its first answer (the records themselves age
 `flask idempotency purge` as before).
 
 Revision ID: 0025_intake_rows
-Revises: 0020_semantic_vectors
+Revises: 0027_locate_parts
 Create Date: 2026-12-01 04:30:00.000000
 
 """
@@ -21,7 +21,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = "0025_intake_rows"
-down_revision = "0020_semantic_vectors"
+down_revision = "0027_locate_parts"
 branch_labels = None
 depends_on = None
 
