@@ -178,8 +178,12 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
     if report.reporter_phone:
         same["phone"] = Report.reporter_phone == report.reporter_phone
     if client_key:
+        # Bounded by the window: a report sent in it was sorted no earlier than it was sent.
         same["client"] = Report.id.in_(
-            select(ReportSuggestion.report_id).where(ReportSuggestion.client_key == client_key)
+            select(ReportSuggestion.report_id).where(
+                ReportSuggestion.client_key == client_key,
+                ReportSuggestion.computed_at >= report.created_at - FLOOD_WINDOW,
+            )
         )
     names = list(same)
     row = db.session.execute(
