@@ -44,9 +44,9 @@ from app.core.spatial import is_sqlite
 from app.extensions import db
 from app.lifecycle.policy import AREA_ROLES, CENTRE_ROLES, whole_district
 from app.reports.models import STATUSES, Report
-from app.stats.dialect import period_text, seconds_between
+from app.stats.dialect import period_text
 from app.stats.filters import ReportFilter, area_in_scope, report_clauses
-from app.stats.models import DailyCounts, DailyTotals, SettledSpans
+from app.stats.models import DailyCounts, DailyTotals
 from app.stats.rollup_sql import MEASURES, SETTLED
 
 LIVE_STATUSES = tuple(s for s in STATUSES if s not in SETTLED)
@@ -134,15 +134,24 @@ def _paths_clause(cov: Coverage, column, pathless_value) -> ColumnElement[bool]:
 
 
 def rollup_where(cov: Coverage, table) -> list[ColumnElement[bool]]:
+    return [*days_between(table.day, cov.first_day, cov.end_day), *scope_where(cov, table.scope)]
+
+
+def days_between(day, first: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """`day` in [first, end) (None: unbounded)."""
+    return [
+        *([day >= first] if first is not None else []),
+        *([day < end] if end is not None else []),
+    ]
+
+
+def scope_where(cov: Coverage, scope) -> list[ColumnElement[bool]]:
+    """A rollup's `scope` inside the covered paths and area."""
     clauses = []
-    if cov.first_day is not None:
-        clauses.append(table.day >= cov.first_day)
-    if cov.end_day is not None:
-        clauses.append(table.day < cov.end_day)
     if cov.paths is not None:
-        clauses.append(_paths_clause(cov, table.scope, table.scope == ""))
+        clauses.append(_paths_clause(cov, scope, scope == ""))
     if cov.area_path is not None:
-        clauses.append(table.scope.startswith(cov.area_path, autoescape=True))
+        clauses.append(scope.startswith(cov.area_path, autoescape=True))
     return clauses
 
 
@@ -211,19 +220,3 @@ def rollup_counts(cov: Coverage) -> dict[str, dict[str | None, int]]:
     for dim, value, n in db.session.execute(query):
         out.setdefault(dim, {})[value or None] = int(n)
     return out
-
-
-def span_values(cov: Coverage, live: Subquery, group_by: str | None) -> Subquery:
-    """`period`, `dispatch` and `resolve` seconds of every case counted: the kept spans of the
-    covered ones and the live ones' computed as the direct query computes them."""
-    kept = [SettledSpans.dispatch_s.label("dispatch"), SettledSpans.resolve_s.label("resolve")]
-    fresh = [
-        seconds_between(live.c.dispatched_at, live.c.created_at).label("dispatch"),
-        seconds_between(live.c.resolved_at, live.c.created_at).label("resolve"),
-    ]
-    if group_by:
-        kept.insert(0, day_period_key(SettledSpans.day, group_by).label("period"))
-        fresh.insert(0, live.c.period.label("period"))
-    return union_all(
-        select(*kept).where(*rollup_where(cov, SettledSpans)), select(*fresh)
-    ).subquery("spans")
