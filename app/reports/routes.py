@@ -16,6 +16,7 @@ from app.core.idempotency import (
     replayed_headers,
 )
 from app.core.pagination import page_by_id, page_schema
+from app.core.plain_dump import json_response
 from app.extensions import Blueprint, db
 from app.lifecycle.policy import report_for
 from app.photos.models import Photo
@@ -123,7 +124,8 @@ def list_reports(args, _conditional):
     unchanged = _not_modified(etag)
     if unchanged is not None:
         return unchanged
-    return {"items": items, "next_cursor": next_cursor}, 200, {"ETag": f'W/"{etag}"'}
+    page = json_response(ReportPage, {"items": items, "next_cursor": next_cursor})
+    return page, 200, {"ETag": f'W/"{etag}"'}
 
 
 @blp.get("/<int:report_id>")
