@@ -48,6 +48,19 @@ class DailyCounts(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MonthlyCounts(Base):
+    """`stats_daily_counts` summed per month of receipt (`month`, its first day): what the
+    overview reads for the whole months of its window."""
+
+    __tablename__ = "stats_monthly_counts"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(SCOPE_LENGTH), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SettledSpans(Base):
     """Per settled case: receipt to dispatch and to resolution in seconds (NULL when not
     dispatched or not resolved) and their buckets (app.stats.rollup_sql.span_bucket), for

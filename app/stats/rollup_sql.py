@@ -3,15 +3,15 @@ frozen copies).
 
 A settled case (resolved, closed, archived, rejected or merged: `SETTLED`) is counted, per day
 of receipt in Asia/Shanghai and per sub-district path (`scope`), in `stats_daily_totals` and
-`stats_daily_counts`, and its two spans (receipt to dispatch, receipt to resolution) are kept
-in `stats_settled_spans`, each with its bucket (`span_bucket`), and counted per month of
-receipt, scope and bucket in `stats_span_buckets`: exact percentiles find their rank's bucket
-in the counts and sort only that bucket's spans (app/stats/span_percentiles.py). Triggers on
-`reports` keep them in the transaction that changes a report, whoever changes it (the
-lifecycle, a CLI, COPY, a test's fixture): a row that leaves a settled state, or changes while
-in one, is taken out, and put back as it is now. A report that is neither before nor after is
-not touched by them (the trigger's WHEN is false), so intake and the open cases' updates pay
-nothing.
+`stats_daily_counts` (and per month in `stats_monthly_counts`); its two spans (receipt to
+dispatch, receipt to resolution) are kept in `stats_settled_spans`, each with its bucket
+(`span_bucket`), and counted per month of receipt, scope and bucket in `stats_span_buckets`:
+exact percentiles find their rank's bucket in the counts and sort only that bucket's spans
+(app/stats/span_percentiles.py). Triggers on `reports` keep them in the transaction that
+changes a report, whoever changes it (the lifecycle, a CLI, COPY, a test's fixture): a row that
+leaves a settled state, or changes while in one, is taken out, and put back as it is now. A
+report that is neither before nor after is not touched by them (the trigger's WHEN is false),
+so intake and the open cases' updates pay nothing.
 """
 
 SETTLED = ("resolved", "closed", "archived", "rejected", "merged")
@@ -140,6 +140,10 @@ def apply_statements(r: str, sign: int, dialect: str) -> list[str]:
     totals = ", ".join(f"{s}{m}" for m in _measures(r))
     sets = ", ".join(f"{m} = stats_daily_totals.{m} + excluded.{m}" for m in MEASURES)
     counts = ", ".join(f"({day}, {scope}, '{d}', coalesce({r}.{d}, ''), {s}1)" for d in DIMENSIONS)
+    month = _month_of_day(day, dialect)
+    monthly = ", ".join(
+        f"({month}, {scope}, '{d}', coalesce({r}.{d}, ''), {s}1)" for d in DIMENSIONS
+    )
     statements = [
         "INSERT INTO stats_span_buckets (month, scope, measure, bucket, n)"
         f" SELECT month, scope, measure, bucket, {s}1 FROM ({_bucket_rows(r, dialect)}) x"
@@ -152,6 +156,10 @@ def apply_statements(r: str, sign: int, dialect: str) -> list[str]:
         "INSERT INTO stats_daily_counts (day, scope, dim, value, n)"
         f" VALUES {counts}"
         " ON CONFLICT (day, scope, dim, value) DO UPDATE SET n = stats_daily_counts.n + excluded.n",
+        "INSERT INTO stats_monthly_counts (month, scope, dim, value, n)"
+        f" VALUES {monthly}"
+        " ON CONFLICT (month, scope, dim, value)"
+        " DO UPDATE SET n = stats_monthly_counts.n + excluded.n",
     ]
     if sign > 0:
         statements.append(
@@ -235,6 +243,7 @@ def rebuild_statements(dialect: str) -> list[str]:
         "DELETE FROM stats_daily_counts",
         "DELETE FROM stats_settled_spans",
         "DELETE FROM stats_span_buckets",
+        "DELETE FROM stats_monthly_counts",
         f"INSERT INTO stats_daily_totals (day, scope, {', '.join(MEASURES)})"
         f" SELECT {day}, {scope}, {sums} FROM reports {r} WHERE {settled} GROUP BY 1, 2",
         "INSERT INTO stats_daily_counts (day, scope, dim, value, n)"
@@ -242,6 +251,9 @@ def rebuild_statements(dialect: str) -> list[str]:
         f"INSERT INTO stats_settled_spans ({_SPAN_COLUMNS})"
         f" SELECT {r}.id, {day}, {scope}, {_span_values(r, dialect)}"
         f" FROM reports {r} WHERE {settled}",
+        "INSERT INTO stats_monthly_counts (month, scope, dim, value, n)"
+        f" SELECT {_month_of_day('day', dialect)}, scope, dim, value, sum(n)"
+        " FROM stats_daily_counts GROUP BY 1, 2, 3, 4",
         *(
             "INSERT INTO stats_span_buckets (month, scope, measure, bucket, n)"
             f" SELECT {_month_of_day('day', dialect)}, scope, '{name}', {name}_b, count(*)"

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.stats.dialect import period_text, seconds_between
 from app.stats.models import SettledSpans, SpanBuckets
 from app.stats.periods import next_period, period_start
-from app.stats.rollup import Coverage, days_between, scope_where
+from app.stats.rollup import Coverage, days_between, other_days, scope_where, whole_months
 from app.stats.rollup_sql import SPANS, span_bucket
 
 NAMES = {"dispatch": "time_to_dispatch", "resolve": "time_to_resolve"}
@@ -51,32 +51,6 @@ def ranks_in_buckets(counts: Counter, ranks: Iterable[int]) -> dict[int, tuple[i
     return found
 
 
-def _whole_months(cov: Coverage, by_week: bool) -> tuple[date | None, date | None] | None:
-    """[first, end) of the whole months inside the covered days (None: unbounded), or None
-    when there are none (or weeks are asked for: they cut months)."""
-    if by_week:
-        return None
-    first = cov.first_day
-    if first is not None and first.day != 1:
-        first = next_period(first.replace(day=1), "month")
-    end = cov.end_day.replace(day=1) if cov.end_day is not None else None
-    if first is not None and end is not None and first >= end:
-        return None
-    return first, end
-
-
-def _other_days(cov: Coverage, months) -> list[tuple[date | None, date | None]]:
-    """The covered days outside the whole months, as [first, end) ranges."""
-    if months is None:
-        return [(cov.first_day, cov.end_day)]
-    ranges = []
-    if months[0] is not None and cov.first_day is not None and cov.first_day < months[0]:
-        ranges.append((cov.first_day, months[0]))
-    if months[1] is not None and cov.end_day is not None and months[1] < cov.end_day:
-        ranges.append((months[1], cov.end_day))
-    return ranges
-
-
 def span_percentiles(
     cov: Coverage,
     live: Subquery,
@@ -92,7 +66,7 @@ def span_percentiles(
     def groups(day: date) -> list[Group]:
         return [None, period_start(day, group_by).isoformat()] if group_by else [None]
 
-    months = _whole_months(cov, group_by == "week")
+    months = None if group_by == "week" else whole_months(cov)
     if months is not None:
         n = func.sum(SpanBuckets.n)
         keys = [SpanBuckets.measure, SpanBuckets.bucket]
@@ -107,7 +81,7 @@ def span_percentiles(
         for row in db.session.execute(query):
             for group in groups(row.month) if group_by else [None]:
                 counts[group, row.measure][row.bucket] += int(row[-1])
-    ranges = _other_days(cov, months)
+    ranges = other_days(cov, months)
     if ranges:
         parts = []
         for name in SPANS:
