@@ -14,13 +14,20 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import Subquery, func, literal, select, union_all
+from sqlalchemy import Subquery, func, literal, null, select, union_all
 
 from app.extensions import db
 from app.stats.dialect import period_text, seconds_between
 from app.stats.models import SettledSpans, SpanBuckets
-from app.stats.periods import next_period, period_start
-from app.stats.rollup import Coverage, days_between, other_days, scope_where, whole_months
+from app.stats.periods import next_period
+from app.stats.rollup import (
+    Coverage,
+    day_period_key,
+    days_between,
+    other_days,
+    scope_where,
+    whole_months,
+)
 from app.stats.rollup_sql import SPANS, span_bucket
 
 NAMES = {"dispatch": "time_to_dispatch", "resolve": "time_to_resolve"}
@@ -63,8 +70,10 @@ def span_percentiles(
     (app.stats.periods) with spans."""
     counts: dict[tuple[Group, str], Counter] = defaultdict(Counter)
 
-    def groups(day: date) -> list[Group]:
-        return [None, period_start(day, group_by).isoformat()] if group_by else [None]
+    def add(period: Group, measure: str, bucket: int, n: int) -> None:
+        counts[None, measure][bucket] += n
+        if period is not None:
+            counts[period, measure][bucket] += n
 
     months = None if group_by == "week" else whole_months(cov)
     if months is not None:
@@ -79,27 +88,31 @@ def span_percentiles(
             .having(n != 0)
         )
         for row in db.session.execute(query):
-            for group in groups(row.month) if group_by else [None]:
-                counts[group, row.measure][row.bucket] += int(row[-1])
+            period = row.month.isoformat() if group_by else None
+            add(period, row.measure, row.bucket, int(row[-1]))
     ranges = other_days(cov, months)
     if ranges:
         parts = []
+        period = (
+            period_text(day_period_key(SettledSpans.day, group_by)).label("period")
+            if group_by
+            else null().label("period")
+        )
         for name in SPANS:
             bucket = getattr(SettledSpans, f"{name}_b")
-            keys = [bucket, *([SettledSpans.day] if group_by else [])]
             for first, end in ranges:
                 parts.append(
-                    select(literal(name).label("measure"), *keys, func.count())
+                    select(literal(name).label("measure"), bucket, period, func.count())
                     .where(
                         bucket.is_not(None),
                         *days_between(SettledSpans.day, first, end),
                         *scope_where(cov, SettledSpans.scope),
                     )
-                    .group_by(*keys)
+                    .group_by(bucket, *([period] if group_by else []))
                 )
-        for row in db.session.execute(union_all(*parts)):
-            for group in groups(row.day) if group_by else [None]:
-                counts[group, row.measure][row[1]] += int(row[-1])
+        query = union_all(*parts) if len(parts) > 1 else parts[0]
+        for measure, bucket, in_period, n in db.session.execute(query).tuples().all():
+            add(in_period, measure, bucket, int(n))
     fresh = _live_values(live, group_by is not None)
     for key, by_bucket in fresh.items():
         for bucket, values in by_bucket.items():
