@@ -2,7 +2,7 @@
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.admin_console.models import AdminUpload
-from app.areas.models import Area
+from app.areas.models import Area, RoutingVersion
 from app.audit.models import AdminChange
 from app.categories.models import Category
 from app.console.models import ConsoleSeen
@@ -42,6 +42,7 @@ __all__ = [
     "ReportEvent",
     "ReportParty",
     "ReportSuggestion",
+    "RoutingVersion",
     "SettledSpans",
     "TriageRule",
     "Unit",

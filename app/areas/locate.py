@@ -1,23 +1,15 @@
 """Route a point to the chain of areas that contain it and to the responsible unit."""
 
 from dataclasses import dataclass, field
-from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import defer
+from sqlalchemy import select
 
+from app.areas.locate_index import PlaceArea, PlaceUnit, area_index, unit_preference
 from app.areas.models import LEVELS, ROUTING_LEVEL, Area, level_rank
 from app.core.coords import CoordSys, to_wgs84, validate_lon_lat
 from app.core.errors import Invalid
-from app.core.spatial import (
-    bbox_around,
-    contains_point_param,
-    distance_m,
-    in_bbox,
-    point_wkt,
-    to_shapely,
-)
+from app.core.spatial import bbox_around, distance_m, in_bbox, to_shapely
 from app.extensions import db
 from app.units.models import Unit
 
@@ -26,8 +18,9 @@ from app.units.models import Unit
 class Located:
     lon: float
     lat: float
-    chain: list[Area] = field(default_factory=list)
-    unit: Unit | None = None
+    # From the index (PlaceArea, PlaceUnit); a snapped point's from the database (Area, Unit).
+    chain: list[PlaceArea | Area] = field(default_factory=list)
+    unit: PlaceUnit | Unit | None = None
     snapped_m: float | None = None
 
     @property
@@ -39,11 +32,11 @@ class Located:
         return self.snapped_m is not None
 
     @property
-    def routing_area(self) -> Area | None:
+    def routing_area(self) -> PlaceArea | Area | None:
         return next((a for a in self.chain if a.level == ROUTING_LEVEL), None)
 
     @property
-    def deepest(self) -> Area | None:
+    def deepest(self) -> PlaceArea | Area | None:
         return self.chain[-1] if self.chain else None
 
 
@@ -72,35 +65,8 @@ def locate(lon: float, lat: float, coord_sys: str = "wgs84") -> Located:
 
 
 def _containing(lon: float, lat: float) -> Located:
-    """The areas containing the point and the routing area's unit, in one round trip.
-
-    Every report is routed on arrival, so this is on the intake path: a second query for the
-    unit cost as much as the spatial one (bench/locate_bench.py).
-    """
-    statement = _containing_statement(db.engine.dialect.name)
-    rows = db.session.execute(statement, {"point_wkt": point_wkt(lon, lat)}).all()
-    chain = sorted({area.id: area for area, _unit in rows}.values(), key=_depth)
-    units = [unit for _area, unit in rows if unit is not None]
-    return Located(lon, lat, chain, min(units, key=_unit_preference) if units else None)
-
-
-@cache
-def _containing_statement(dialect: str) -> Select:
-    """Built once per dialect: the statement is the same for every point."""
-    unit_of_routing_area = and_(
-        Unit.area_code == Area.code, Area.level == ROUTING_LEVEL, Unit.active.is_(True)
-    )
-    return (
-        select(Area, Unit)
-        .outerjoin(Unit, unit_of_routing_area)
-        .where(contains_point_param(Area.geom, Area.id, "point_wkt"))
-        # Polygons stay in the database; an area's geom loads if something asks for it.
-        .options(defer(Area.geom))
-    )
-
-
-def _depth(area: Area) -> int:
-    return level_rank(area.level)
+    chain, unit = area_index().containing(lon, lat)
+    return Located(lon, lat, list(chain), unit)
 
 
 def _nearest(lon: float, lat: float, metres: float, **filters) -> tuple[Area, float] | None:
@@ -142,13 +108,8 @@ def _ancestors(area: Area) -> list[Area]:
     return chain
 
 
-def _unit_preference(unit: Unit) -> tuple[bool, str]:
-    """An area's own-level unit (the 综治中心) before any department attached to it."""
-    return (unit.kind != ROUTING_LEVEL, unit.code)
-
-
 def responsible_unit(area: Area) -> Unit | None:
     units = db.session.scalars(
         select(Unit).where(Unit.area_code == area.code, Unit.active.is_(True))
     ).all()
-    return min(units, key=_unit_preference) if units else None
+    return min(units, key=unit_preference) if units else None

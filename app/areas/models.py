@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import now
@@ -49,3 +49,27 @@ class Area(Base):
     @property
     def parent_code(self) -> str | None:
         return self.parent.code if self.parent else None
+
+
+class RoutingVersion(Base):
+    """One row, its number changed by every write to areas or units (app/areas/version_sql.py)."""
+
+    __tablename__ = "routing_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+def _attach_triggers() -> None:
+    """create_all (the test suite) makes the triggers too, once areas and units are there; the
+    migration makes them for real databases."""
+    from app.areas.version_sql import create_statements, drop_statements
+
+    for dialect in ("postgresql", "sqlite"):
+        for statement in create_statements(dialect):
+            event.listen(Base.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))
+        for statement in drop_statements(dialect):
+            event.listen(Base.metadata, "before_drop", DDL(statement).execute_if(dialect=dialect))
+
+
+_attach_triggers()

@@ -68,6 +68,11 @@ def configure_sqlite_engine(engine: Engine, spatialite_path: str) -> None:
         cursor.execute("PRAGMA busy_timeout = 30000")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             cursor.execute("PRAGMA journal_mode = WAL")
+        # WAL with synchronous=NORMAL: a commit is durable across a crash of the app (it is in
+        # the WAL file), and the file is never corrupted; only the WAL's fsync waits for the
+        # next checkpoint, so a power loss or OS crash can lose the last commits before it.
+        # FULL (the default) fsyncs on every commit: one per report filed.
+        cursor.execute("PRAGMA synchronous = NORMAL")
         if not cursor.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spatial_ref_sys'"
         ).fetchone():

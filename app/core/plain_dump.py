@@ -15,6 +15,8 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app
 
+from app.core.schemas import instance_of
+
 _MISSING = ma.missing
 
 
@@ -84,7 +86,7 @@ def _converter(field: ma.fields.Field) -> Callable[[Any, str, Any], Any]:
 def dumper(schema: type[ma.Schema]) -> Callable[[Any], dict]:
     """A function dumping one object as `schema().dump` does (declared fields, no `only`,
     no hooks: schemas with dump hooks are refused rather than dumped differently)."""
-    instance = schema()
+    instance = instance_of(schema)
     if instance._hooks[ma.decorators.POST_DUMP] or instance._hooks[ma.decorators.PRE_DUMP]:
         raise TypeError(f"{schema.__name__} has dump hooks: dump it with marshmallow")
     plan = []

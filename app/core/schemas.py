@@ -1,6 +1,8 @@
 """Fields and schemas shared by every domain package."""
 
 from datetime import datetime
+from functools import cache
+from typing import TypeVar
 
 import marshmallow as ma
 from geoalchemy2.elements import WKBElement, WKTElement
@@ -10,9 +12,20 @@ from shapely.geometry import mapping
 from app.core.clock import SHANGHAI
 from app.core.coords import CoordSys
 
+S = TypeVar("S", bound=ma.Schema)
+
 
 class Schema(ma.Schema):
     """Base for every schema here (a place for project-wide options)."""
+
+
+@cache
+def instance_of(schema_class: type[S]) -> S:
+    """One instance of a schema class for the whole process. Building a schema (and every
+    nested one) costs more than loading or dumping a report with it; the project's schemas
+    keep no state between calls (a viewer is a context variable), so one serves every request.
+    """
+    return schema_class()
 
 
 class PatchSchema(Schema):

@@ -1,7 +1,7 @@
 """The one place with dialect-specific spatial SQL (PostGIS and SpatiaLite).
 
 Both databases answer ST_Contains, but only PostGIS uses its spatial index by itself;
-SpatiaLite's R*Tree must be asked explicitly through its SpatialIndex virtual table.
+SpatiaLite's R*Tree must be asked explicitly, as a subquery on the R*Tree table.
 """
 
 import math
@@ -11,7 +11,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely import transform
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, String, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import InstrumentedAttribute
@@ -38,18 +38,25 @@ def to_shapely(value) -> BaseGeometry | None:
     return None if value is None else to_shape(value)
 
 
-def _spatialite_index_filter(id_column, table: str, geom: str, frame) -> ColumnElement[bool]:
-    spatial_index = sql_table(
-        "SpatialIndex",
-        sql_column("ROWID"),
-        sql_column("f_table_name"),
-        sql_column("f_geometry_column"),
-        sql_column("search_frame"),
+def _spatialite_index_filter(
+    id_column, table: str, geom: str, minx, miny, maxx, maxy
+) -> ColumnElement[bool]:
+    """Rows whose bounding box in SpatiaLite's R*Tree (idx_<table>_<column>) meets the box.
+
+    The R*Tree itself, not the SpatialIndex virtual table in front of it: that one prepares
+    its own query on the R*Tree on every use, which cost twice the search (bench/RESULTS.md).
+    The R*Tree keeps 32-bit floats rounded outwards, so no row whose box meets is missed.
+    """
+    rtree = sql_table(
+        f"idx_{table}_{geom}",
+        sql_column("pkid"),
+        sql_column("xmin"),
+        sql_column("xmax"),
+        sql_column("ymin"),
+        sql_column("ymax"),
     )
-    rowids = select(spatial_index.c.ROWID).where(
-        spatial_index.c.f_table_name == table,
-        spatial_index.c.f_geometry_column == geom,
-        spatial_index.c.search_frame == frame,
+    rowids = select(rtree.c.pkid).where(
+        rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy, rtree.c.ymax >= miny
     )
     return id_column.in_(rowids)
 
@@ -62,27 +69,13 @@ def contains_point(
     geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, lon: float, lat: float
 ) -> ColumnElement[bool]:
     """Rows whose polygon contains the point, using the spatial index on both databases."""
-    return _contains(geom_column, id_column, func.ST_GeomFromText(point_wkt(lon, lat), SRID))
-
-
-def contains_point_param(
-    geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, name: str
-) -> ColumnElement[bool]:
-    """contains_point with the point as a bind parameter (its `point_wkt`), for a statement
-    built once and executed many times: building and keying a statement per call costs more
-    than the spatial query itself."""
-    pt = func.ST_GeomFromText(bindparam(name, type_=String), SRID)
-    return _contains(geom_column, id_column, pt)
-
-
-def _contains(
-    geom_column: InstrumentedAttribute, id_column: InstrumentedAttribute, pt
-) -> ColumnElement[bool]:
-    contains = func.ST_Contains(geom_column, pt)
+    contains = func.ST_Contains(geom_column, func.ST_GeomFromText(point_wkt(lon, lat), SRID))
     if not is_sqlite():
         return contains
     table = geom_column.class_.__tablename__
-    return and_(contains, _spatialite_index_filter(id_column, table, geom_column.key, pt))
+    return and_(
+        contains, _spatialite_index_filter(id_column, table, geom_column.key, lon, lat, lon, lat)
+    )
 
 
 def in_bbox(
@@ -97,9 +90,7 @@ def in_bbox(
     if not is_sqlite():
         return geom_column.op("&&")(func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID))
     table = geom_column.class_.__tablename__
-    return _spatialite_index_filter(
-        id_column, table, geom_column.key, func.BuildMbr(minx, miny, maxx, maxy, SRID)
-    )
+    return _spatialite_index_filter(id_column, table, geom_column.key, minx, miny, maxx, maxy)
 
 
 def xy(geom_column: InstrumentedAttribute) -> tuple[ColumnElement[float], ColumnElement[float]]:

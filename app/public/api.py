@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 from app.core.errors import Invalid
 from app.core.idempotency import REPLAYED, REPLAYED_HEADER_DOC
 from app.core.limits import body_limit
+from app.core.schemas import instance_of
 from app.extensions import Blueprint, db
 from app.public import limits
 from app.public.case_view import public_case
@@ -89,7 +90,7 @@ def _submission() -> tuple[Submission, str]:
         if not isinstance(raw, dict):
             raise Invalid.field("_schema", "send a JSON object, or multipart/form-data with photos")
     try:
-        args = PublicReportSchema().load(raw)
+        args = instance_of(PublicReportSchema).load(raw)
     except ValidationError as error:
         raise Invalid("Invalid input", {location: error.messages}) from error
     photos = [

@@ -18,6 +18,7 @@ from app.core.idempotency import (
     run_once,
     user_scope,
 )
+from app.core.schemas import instance_of
 from app.extensions import db
 from app.reports.intake import NewParty, NewReport, create_report
 from app.reports.models import Report
@@ -131,7 +132,7 @@ def _sync_item(index: int, raw: Any, actor: User) -> dict[str, Any]:
     if not isinstance(raw, dict):
         return {**result, "result": "rejected", "errors": {"_schema": ["must be an object"]}}
     try:
-        data = SyncItemSchema().load(raw)
+        data = instance_of(SyncItemSchema).load(raw)
     except ma.ValidationError as error:
         return {**result, "result": "rejected", "errors": error.messages}
     keyed = Keyed(

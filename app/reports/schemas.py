@@ -2,7 +2,6 @@
 
 from contextvars import ContextVar
 from datetime import timedelta
-from functools import cache
 
 import marshmallow as ma
 from flask import g, has_request_context, request
@@ -12,7 +11,13 @@ from app.accounts.models import ROLES_SEEING_PHONES
 from app.core.clock import now
 from app.core.pagination import CursorArgs
 from app.core.privacy import mask_phone, normalise_mobile
-from app.core.schemas import GeoJSONGeometry, PositionSchema, Schema, ShanghaiDateTime
+from app.core.schemas import (
+    GeoJSONGeometry,
+    PositionSchema,
+    Schema,
+    ShanghaiDateTime,
+    instance_of,
+)
 from app.reports.models import (
     CARDS,
     CHANNELS,
@@ -342,17 +347,10 @@ class ReportFilterArgs(CursorArgs):
             raise ma.ValidationError("must be later than since", "until")
 
 
-@cache
-def _schema(schema_class: type[ReportSchema]) -> ReportSchema:
-    # One instance per class: building a schema with its nested ones costs more than dumping.
-    # Dumping keeps no state on the instance (the viewer is a context variable).
-    return schema_class()
-
-
 def dump_report(report, user, schema_class: type[ReportSchema] = ReportSchema) -> dict:
     """Serialise for a given viewer outside a request (in a view, the signed-in user counts)."""
     token = _viewer.set(user)
     try:
-        return _schema(schema_class).dump(report)
+        return instance_of(schema_class).dump(report)
     finally:
         _viewer.reset(token)

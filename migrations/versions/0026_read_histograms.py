@@ -11,7 +11,7 @@ them all; the upgrade counts every settled report again. The SQL below is a froz
 app/stats/rollup_sql.py at this revision (a migration owns its DDL).
 
 Revision ID: 0026_read_histograms
-Revises: 0020_semantic_vectors
+Revises: 0027_locate_parts
 Create Date: 2026-12-01 04:40:00
 
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0026_read_histograms"
-down_revision = "0020_semantic_vectors"
+down_revision = "0027_locate_parts"
 branch_labels = None
 depends_on = None
 

@@ -55,3 +55,20 @@ def test_a_connection_in_steady_use_is_not_tested(postgres_database):
         db.session.remove()
         assert _backend_pid() != pid  # the pool threw the dead one away
         db.engine.dispose()
+
+
+@pytest.mark.dialects("sqlite")
+def test_sqlite_commits_to_the_wal_without_an_fsync_each(app):
+    """WAL + synchronous=NORMAL (1): durable across a crash of the app, one fsync per
+    checkpoint rather than per commit; foreign keys on, writers wait for the lock."""
+    connection = db.session.connection()
+    pragma = {
+        name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+        for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+    }
+    assert pragma == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "foreign_keys": 1,
+        "busy_timeout": 30000,
+    }
