@@ -12,7 +12,6 @@ from flask import current_app
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from app.categories.models import Category
 from app.core.clock import now
 from app.core.coords import haversine_m
 from app.core.database import insert_now
@@ -360,11 +359,3 @@ def refresh_text_suggestions() -> int:
         count += 1
     db.session.flush()
     return count
-
-
-def category_names(codes: Iterable[str | None]) -> dict[str, str]:
-    wanted = {c for c in codes if c}
-    if not wanted:
-        return {}
-    query = select(Category.code, Category.name).where(Category.code.in_(wanted))
-    return dict(db.session.execute(query).tuples().all())
