@@ -10,11 +10,10 @@ character n-gram finder and the keyword rules alone, as before issue 15. Tune on
 the held-out split is for the record (tests/triage/test_quality.py asserts its floors for each
 finder through intake on both databases).
 
-A training report's category comes from a model that has not seen it: for the lexicon, 5
-folds by place (as when it was tuned); for the embedding finder, 3 folds by wording (each
-matter's training wordings dealt round the folds), since folds by place still share every
-wording and flatter a model (the naive Bayes model scored 0.98 with folds by place, 0.82 with
-folds by wording). `--meaning embedding --fit` refits that finder's duplicate score
+A training report's category comes from models that have not seen it: 3 folds by wording
+(each matter's training wordings dealt round the folds), since folds by place still share
+every wording and flatter a model (naive Bayes scored 0.98 with folds by place, 0.82 with folds
+by wording). `--meaning embedding --fit` refits that finder's duplicate score
 (app/triage/embedding.py) by logistic regression on the training split's candidate pairs and
 prints the weights with precision and recall per threshold.
 """
@@ -31,8 +30,7 @@ from app.triage.seed import seeded_rules
 from tests.triage.evalset import figures, load
 
 RADIUS_M, WINDOW_DAYS, MAX_DUPLICATES = 300.0, 7.0, 5
-FOLDS = 3  # the embedding finder's, by wording
-PLACE_FOLDS = 5  # the lexicon's, by place
+FOLDS = 3  # by wording, for both finders' category models
 
 
 def wording_fold(item) -> int | None:
@@ -80,69 +78,63 @@ def run(
     items = load()
     rules = seeded_ruleset()
     if old:
-        categorise = lambda text: old_category(rules, text)  # noqa: E731
-    elif meaning == "lexicon":
-        from app.triage.categorise import NaiveBayes, documents, suggest, train
-
-        # The shipped model learnt from the whole training split: for a training report,
-        # use a model that has not seen its place (5 folds by place), or the figures flatter.
-        places = sorted({i.matter.split("/")[0] for i in items if i.split == "train"})
-        place_fold = {place: n % PLACE_FOLDS for n, place in enumerate(places)}
-        by_place = {
-            fold: NaiveBayes(
-                train(
-                    documents(
-                        [
-                            (i.description, i.category)
-                            for i in items
-                            if i.split == "train" and place_fold[i.matter.split("/")[0]] != fold
-                        ]
-                    )
-                )
-            )
-            for fold in range(PLACE_FOLDS)
-        }
-
-        def categorise(item):
-            fold = place_fold.get(item.matter.split("/")[0])
-            return suggest(rules, item.description, by_place.get(fold))[0]
+        categorise_item = lambda text: old_category(rules, text)  # noqa: E731
     else:
-        from app.triage import semantic
-        from app.triage.categorise import NaiveBayes, train
-        from app.triage.categorise import documents as bayes_documents
-        from app.triage.embedding import suggest
+        from app.triage import categorise, concept_model
+        from app.triage.categorise import documents
 
+        # The shipped models learnt from the whole training split: a training report is
+        # categorised by models that have not seen its wording (FOLDS folds by wording).
         fold_of = {i.key: wording_fold(i) for i in items}
-        vectors = {i.key: semantic.embed(i.description) for i in items}
-        shipped = semantic.model()
-        learnt, words = {}, {}
+        by_wording = {}
         for fold in range(FOLDS):
             labelled = [
                 (i.description, i.category)
                 for i in items
                 if i.split == "train" and fold_of[i.key] != fold
             ]
-            mean = np.stack([semantic.embed(text) for text, _ in labelled]).mean(axis=0)
-            docs = semantic.documents(labelled)
-            learnt[fold] = semantic.fit(
-                np.stack([semantic.embed(t) for t, _ in docs]), [c for _, c in docs], mean
+            kind = categorise if meaning == "lexicon" else concept_model
+            learnt_words = kind.train(documents(labelled))
+            by_wording[fold] = (
+                labelled,
+                categorise.NaiveBayes(learnt_words)
+                if meaning == "lexicon"
+                else concept_model.Linear(learnt_words),
             )
-            words[fold] = NaiveBayes(train(bayes_documents(labelled)))
+        if meaning == "lexicon":
 
-        def categorise(item):
-            fold = fold_of[item.key]
-            return suggest(
-                rules,
-                item.description,
-                learnt.get(fold, shipped),
-                vectors[item.key],
-                words.get(fold),
-            )[0]
+            def categorise_item(item):
+                fold = fold_of[item.key]
+                words = by_wording.get(fold, (0, None))[1]
+                return categorise.suggest(rules, item.description, words)[0]
+        else:
+            from app.triage import semantic
+            from app.triage.embedding import suggest
+
+            vectors = {i.key: semantic.embed(i.description) for i in items}
+            shipped = semantic.model()
+            learnt = {}
+            for fold, (labelled, _) in by_wording.items():
+                mean = np.stack([semantic.embed(text) for text, _ in labelled]).mean(axis=0)
+                docs = semantic.documents(labelled)
+                learnt[fold] = semantic.fit(
+                    np.stack([semantic.embed(t) for t, _ in docs]), [c for _, c in docs], mean
+                )
+
+            def categorise_item(item):
+                fold = fold_of[item.key]
+                return suggest(
+                    rules,
+                    item.description,
+                    learnt.get(fold, shipped),
+                    vectors[item.key],
+                    by_wording.get(fold, (0, None))[1],
+                )[0]
 
     started = time.perf_counter()
     reports = []
     for item in items:
-        suggested = categorise(item) if not old else categorise(item.description)
+        suggested = categorise_item(item) if not old else categorise_item(item.description)
         reports.append(
             {
                 "key": item.key,

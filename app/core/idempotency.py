@@ -10,6 +10,11 @@ no tracking key lies in this table; a tracking key in an answer is derived again
 (see tracking_keys.derived_tracking_key). Records older than IDEMPOTENCY_WINDOW_HOURS are
 purged (`flask idempotency purge`); a key used again after that is a new write.
 
+A report filed under its `client_uuid` (the grid worker's app, the offline sync, the resident's
+form) needs no record row: the key is the report's own unique column, and the request's
+fingerprint is kept beside it (app.reports.uuid_keys). Such a key is never free again, as a
+client_uuid never was; its retry is answered for as long as the report exists.
+
 Callers: staff filing and the offline sync (app.reports.filing), staff photo uploads
 (app.reports.routes), the public report (app.public.intake), and the lifecycle actions through
 the `idempotent` decorator.
@@ -159,6 +164,14 @@ def key_conflict(field: str) -> Conflict:
     return Conflict(f"{field} {message}", {location: {field: [message]}})
 
 
+def same_request(kept: str, keyed: Keyed) -> None:
+    """409 unless the kept fingerprint is this request's (or its pre-0010 plain hash)."""
+    same = hmac.compare_digest(kept, keyed.fingerprint)
+    earlier = keyed.earlier_fingerprint
+    if not (same or (earlier and hmac.compare_digest(kept, earlier))):
+        raise key_conflict(keyed.field)
+
+
 def stored(keyed: Keyed) -> Outcome | None:
     """What was made under this key, None if nothing; 409 if the request differs."""
     row = db.session.scalars(
@@ -168,10 +181,7 @@ def stored(keyed: Keyed) -> Outcome | None:
     ).first()
     if row is None:
         return None
-    same = hmac.compare_digest(row.fingerprint, keyed.fingerprint)
-    earlier = keyed.earlier_fingerprint
-    if not (same or (earlier and hmac.compare_digest(row.fingerprint, earlier))):
-        raise key_conflict(keyed.field)
+    same_request(row.fingerprint, keyed)
     return Outcome(Done(row.status, row.resource, row.resource_id), replayed=True)
 
 
@@ -190,11 +200,21 @@ def _keep(keyed: Keyed, done: Done) -> None:
     )
 
 
-def run_once(keyed: Keyed | None, write: Callable[[], Done], *, alone: bool = False) -> Outcome:
+def run_once(
+    keyed: Keyed | None,
+    write: Callable[[], Done],
+    *,
+    alone: bool = False,
+    held: Callable[[Keyed], Outcome | None] | None = None,
+) -> Outcome:
     """Do `write` and keep what it made, or say what was made before under this key.
 
     `alone`: the write is all the transaction does (one POST), so a conflict rolls the whole
     transaction back instead of a savepoint: two round trips fewer on every request.
+
+    `held`: the write keeps the key itself (a report filed under its client_uuid stores the
+    fingerprint beside its unique key), so no record row is written; `held(keyed)` finds what
+    it made, as `stored` does for records (None if nothing, 409 if the request differs).
 
     The write and the record share a savepoint in the caller's transaction. A retry (or a
     concurrent twin that committed first) hits the unique key, or a unique column the write
@@ -210,11 +230,12 @@ def run_once(keyed: Keyed | None, write: Callable[[], Done], *, alone: bool = Fa
     try:
         with nullcontext() if alone else db.session.begin_nested():
             done = write()
-            _keep(keyed, done)
+            if held is None:
+                _keep(keyed, done)
     except (IntegrityError, DomainError):
         if alone:
             db.session.rollback()
-        found = stored(keyed)
+        found = (held or stored)(keyed)
         if found is None:
             raise
         return found

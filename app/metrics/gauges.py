@@ -15,7 +15,7 @@ from app.extensions import db
 from app.lifecycle.states import CARDED, overdue_clause
 from app.reports.models import Report
 from app.triage.models import ReportSuggestion
-from app.webhooks.models import WebhookDelivery, WebhookSubscription
+from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,14 @@ class DatabaseGauges(Collector):
                 select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
             ).all()
         )
+        # Events the deliverer has not fanned out yet: one pending delivery per named receiver.
+        waiting, oldest_waiting = session.execute(
+            select(
+                func.coalesce(func.sum(func.json_array_length(OutboxEvent.receivers)), 0),
+                func.min(OutboxEvent.created_at),
+            ).where(OutboxEvent.fanned_out_at.is_(None))
+        ).one()
+        by_status["pending"] += int(waiting)
         for status, count in by_status.items():
             deliveries.add_metric([status], count)
         yield deliveries
@@ -86,6 +94,8 @@ class DatabaseGauges(Collector):
         oldest_pending = session.scalar(
             select(func.min(WebhookDelivery.created_at)).where(WebhookDelivery.status == "pending")
         )
+        if oldest_waiting is not None:
+            oldest_pending = min(filter(None, (oldest_pending, oldest_waiting)))
         yield GaugeMetricFamily(
             "jiefen_webhook_oldest_pending_seconds",
             "Age of the oldest delivery not yet made (0: none waiting)",

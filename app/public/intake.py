@@ -29,6 +29,7 @@ from app.qr_sites.service import count_report, resolve_code, site_lon_lat
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.reports.tracking_keys import derived_tracking_key
+from app.reports.uuid_keys import held_by_report
 from app.triage.suggestions import client_key_for
 
 CHANNEL = "qr_scan"
@@ -211,8 +212,9 @@ def _check(sub: Submission, site: QrSite | None, location: str) -> tuple:
     return description, phone, position, exif, photos
 
 
-def file_report(sub: Submission, location: str = "json") -> Filed:
-    """Check everything, then store the report (and its photos) in `received`; no commit."""
+def file_report(sub: Submission, location: str = "json", keyed: Keyed | None = None) -> Filed:
+    """Check everything, then store the report (and its photos) in `received`; no commit.
+    `keyed`: the submission's retry key, which the report keeps (app.reports.uuid_keys)."""
     if (sub.honeypot or "").strip():
         raise Dropped
     site = resolve_code(sub.site_code) if (sub.site_code or "").strip() else None
@@ -258,6 +260,7 @@ def file_report(sub: Submission, location: str = "json") -> Filed:
             },
             columns=columns,
             tracking_key=tracking_key_for(sub.client_uuid) if sub.client_uuid else None,
+            request_fingerprint=keyed.fingerprint if keyed else None,
         )
     )
     report, tracking_key = created.report, created.tracking_key
@@ -296,16 +299,17 @@ def file_and_commit(sub: Submission, location: str = "json") -> Filed:
     filed: list[Filed] = []
 
     def write() -> Done:
-        filed.append(file_report(sub, location))
+        filed.append(file_report(sub, location, keyed))
         db.session.flush()
         return Done(201, "report", filed[-1].report.id)
 
     try:
-        outcome = run_once(keyed, write, alone=True)
+        outcome = run_once(keyed, write, alone=True, held=held_by_report)
     except IntegrityError as error:
         if keyed is None:
             raise
-        # The client_uuid is on a report whose record is gone (older than the window).
+        # The client_uuid is on a report that is not this resident's to replay (a staff
+        # filing's, or one whose record is gone).
         db.session.rollback()
         raise key_conflict("client_uuid") from error
     if not outcome.replayed:

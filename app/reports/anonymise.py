@@ -58,6 +58,8 @@ def erase_personal_data(report: Report) -> list[str]:
     report.description = ERASED_TEXT
     report.resolution_note = None
     report.device_location = None
+    # A keyed hash of the request, phone included: kept for retries, which come days late at most.
+    report.request_fingerprint = None
     for party in db.session.scalars(select(ReportParty).where(ReportParty.report_id == report.id)):
         party.name, party.phone = ERASED_NAME, None
         cleared.append("parties")

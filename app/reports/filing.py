@@ -24,6 +24,7 @@ from app.reports.intake import NewParty, NewReport, create_report
 from app.reports.models import Report
 from app.reports.schemas import ReportCreatedSchema, SyncItemSchema, dump_report
 from app.reports.tracking_keys import derived_tracking_key, key_matches
+from app.reports.uuid_keys import held_by_report
 
 # A synced item is the same write as a POST here with its client_uuid as the key, so a phone
 # that synced a report and later retries it one by one (or the reverse) still files it once.
@@ -59,9 +60,16 @@ def _derived_key(keyed: Keyed) -> str:
     return derived_tracking_key(TRACKING_KEY_LABEL, f"{keyed.scope}:{keyed.key}")
 
 
+def _on_report(keyed: Keyed | None) -> bool:
+    """Keyed by the client_uuid itself: the report keeps the key, no record row is written."""
+    return keyed is not None and keyed.field == "client_uuid"
+
+
 def _create(data: dict[str, Any], actor: User, keyed: Keyed | None) -> tuple[Done, str]:
     new = new_report(data)
     new.tracking_key = _derived_key(keyed) if keyed else None
+    if _on_report(keyed):
+        new.request_fingerprint = keyed.fingerprint
     created = create_report(new, actor)
     db.session.flush()  # the report's id, for the record kept for retries
     return Done(201, "report", created.report.id), created.tracking_key
@@ -110,7 +118,9 @@ def file_report(
         return done
 
     try:
-        outcome = run_once(keyed, write, alone=True)
+        outcome = run_once(
+            keyed, write, alone=True, held=held_by_report if _on_report(keyed) else None
+        )
     except IntegrityError as error:
         if not data.get("client_uuid"):
             raise
@@ -143,7 +153,7 @@ def _sync_item(index: int, raw: Any, actor: User) -> dict[str, Any]:
         earlier_fingerprint("POST", REPORTS_PATH, raw),
     )
     try:
-        outcome = run_once(keyed, lambda: _create(data, actor, keyed)[0])
+        outcome = run_once(keyed, lambda: _create(data, actor, keyed)[0], held=held_by_report)
     except DomainError as error:
         errors = (error.errors or {}).get("json") or {"_schema": [error.message]}
         return {**result, "result": "rejected", "errors": errors}

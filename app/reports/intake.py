@@ -44,6 +44,8 @@ class NewReport:
     reporter_phone: str | None = None
     reporter_name: str | None = None
     client_uuid: str | None = None
+    # When the client_uuid is the retry key: the request's fingerprint (app.reports.uuid_keys).
+    request_fingerprint: str | None = None
     occurred_at: datetime | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     parties: list[NewParty] = field(default_factory=list)
@@ -121,6 +123,7 @@ def create_report(new: NewReport, actor: User | None = None) -> Created:
         reporter_name=new.reporter_name,
         reporter_phone=new.reporter_phone,
         client_uuid=new.client_uuid,
+        request_fingerprint=new.request_fingerprint,
         occurred_at=new.occurred_at,
         created_at=moment,
         updated_at=moment,

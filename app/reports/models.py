@@ -134,6 +134,9 @@ class Report(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(60))
     reporter_phone: Mapped[str | None] = mapped_column(String(20), index=True)
     client_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A filing keyed by its client_uuid is its own retry record: the keyed hash of the request
+    # (app.core.idempotency.fingerprint) beside the unique key, instead of a second row.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

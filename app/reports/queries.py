@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from app.accounts.models import User
 from app.areas.models import Area
 from app.categories.models import Category
+from app.core.auth import scope_of
 from app.core.errors import Invalid
 from app.extensions import db
 from app.lifecycle.policy import visible_clause
@@ -53,3 +54,24 @@ def staff_reports(
     if mine:
         query = query.where(Report.reporter_user_id == user.id)
     return query
+
+
+# A path this deep or deeper is a community, a grid or a micro-grid: a few thousand reports at
+# most, even at a million.
+NARROW_DEPTH = 3
+
+
+def page_order(user: User) -> ColumnElement[int]:
+    """What to order a page of `staff_reports` by: the id, or for a caller whose every area is
+    narrow, the id as an expression. Walking the id index backwards and filtering is right for
+    a district (most rows match) but a grid worker's ten grids are 1/500 of the reports, spread
+    over every id: the walk read 13,000 rows for 21 (25–35 ms at 1,000,000). With no index to
+    walk, the planner reads the areas by their path index and sorts those few rows instead."""
+    scope = scope_of(user)
+    paths = scope.paths
+    narrow = not scope.unrestricted and paths and all(_depth(p) >= NARROW_DEPTH for p in paths)
+    return Report.id + 0 if narrow else Report.id
+
+
+def _depth(path: str) -> int:
+    return path.strip("/").count("/") + 1

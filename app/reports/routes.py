@@ -16,12 +16,12 @@ from app.core.idempotency import (
     replayed_headers,
 )
 from app.core.pagination import page_by_id, page_schema
+from app.core.plain_dump import json_response
 from app.extensions import Blueprint, db
 from app.lifecycle.policy import report_for
 from app.photos.models import Photo
 from app.reports import evidence, filing
-from app.reports.models import Report
-from app.reports.queries import staff_reports
+from app.reports.queries import page_order, staff_reports
 from app.reports.schemas import (
     ConditionalHeaders,
     PhotoArgs,
@@ -118,12 +118,14 @@ def list_reports(args, _conditional):
     """Reports in the caller's areas, newest first, with filters; poll cheaply with ETags."""
     user = current_user()
     limit, cursor = args.pop("limit"), args.pop("cursor")
-    items, next_cursor = page_by_id(staff_reports(user, **args), Report.id, limit, cursor)
+    query = staff_reports(user, **args)
+    items, next_cursor = page_by_id(query, page_order(user), limit, cursor)
     etag = _weak_etag(user.id, [(r.id, r.version) for r in items], next_cursor)
     unchanged = _not_modified(etag)
     if unchanged is not None:
         return unchanged
-    return {"items": items, "next_cursor": next_cursor}, 200, {"ETag": f'W/"{etag}"'}
+    page = json_response(ReportPage, {"items": items, "next_cursor": next_cursor})
+    return page, 200, {"ETag": f'W/"{etag}"'}
 
 
 @blp.get("/<int:report_id>")

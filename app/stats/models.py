@@ -48,13 +48,29 @@ class DailyCounts(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MonthlyCounts(Base):
+    """`stats_daily_counts` summed per month of receipt (`month`, its first day): what the
+    overview reads for the whole months of its window."""
+
+    __tablename__ = "stats_monthly_counts"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(SCOPE_LENGTH), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SettledSpans(Base):
     """Per settled case: receipt to dispatch and to resolution in seconds (NULL when not
-    dispatched or not resolved), for exact percentiles."""
+    dispatched or not resolved) and their buckets (app.stats.rollup_sql.span_bucket), for
+    exact percentiles: a percentile sorts the spans of one bucket, found by its index."""
 
     __tablename__ = "stats_settled_spans"
     __table_args__ = (
         Index("ix_stats_settled_spans_day", "day", "scope", "dispatch_s", "resolve_s"),
+        Index("ix_stats_settled_spans_dispatch_b", "dispatch_b", "day", "scope", "dispatch_s"),
+        Index("ix_stats_settled_spans_resolve_b", "resolve_b", "day", "scope", "resolve_s"),
     )
 
     report_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -62,6 +78,21 @@ class SettledSpans(Base):
     scope: Mapped[str] = mapped_column(String(SCOPE_LENGTH))
     dispatch_s: Mapped[float | None] = mapped_column(Float(53))
     resolve_s: Mapped[float | None] = mapped_column(Float(53))
+    dispatch_b: Mapped[int | None] = mapped_column(Integer)
+    resolve_b: Mapped[int | None] = mapped_column(Integer)
+
+
+class SpanBuckets(Base):
+    """Per month of receipt, scope, span (`measure`: dispatch, resolve) and bucket: how many
+    settled cases' spans fall in it. A percentile's rank is found here, not by sorting."""
+
+    __tablename__ = "stats_span_buckets"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    scope: Mapped[str] = mapped_column(String(SCOPE_LENGTH), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def _attach_triggers() -> None:

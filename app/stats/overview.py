@@ -25,15 +25,16 @@ from app.stats.dialect import (
 )
 from app.stats.filters import ReportFilter, report_clauses
 from app.stats.labels import CHANNEL_NAMES, RISK_NAMES, STATUS_NAMES
+from app.stats.periods import next_period, period_start
 from app.stats.rollup import (
     Coverage,
     coverage,
     live_source,
     rollup_counts,
     rollup_measures,
-    span_values,
 )
 from app.stats.rollup_sql import MEASURES
+from app.stats.span_percentiles import span_percentiles
 
 SETTLED_OUTCOMES = ("mediated", "agreement")
 SATISFIED = ("satisfied", "basically_satisfied")
@@ -285,7 +286,7 @@ def _rolled_up(
         for name in MEASURES:
             into[name] += int(row._mapping[name])
     measures.setdefault(None, dict.fromkeys(MEASURES, 0))
-    durations = _span_percentiles(span_values(covered, live, group_by), grouped)
+    durations = span_percentiles(covered, live, group_by, FRACTIONS, _duration)
     found = {
         period: (SimpleNamespace(**sums), durations.get(period, {}))
         for period, sums in measures.items()
@@ -297,33 +298,6 @@ def _rolled_up(
         for value, n in values.items():
             into[value] = into.get(value, 0) + n
     return found, counts
-
-
-def _span_percentiles(spans: Subquery, grouped: bool) -> dict[str | None, dict]:
-    """{period (None: the window): {"time_to_dispatch": …, "time_to_resolve": …}}."""
-    values = {"time_to_dispatch": spans.c.dispatch, "time_to_resolve": spans.c.resolve}
-    inline: list = []
-    for name, value in values.items():
-        columns = percentile_columns(value, value, FRACTIONS, name)
-        if columns is None:
-            break
-        inline += columns
-    out: dict[str | None, dict] = {}
-    if not inline:  # SQLite: a query per duration (and per grouping)
-        for group in (None, spans.c.period) if grouped else (None,):
-            for name, value in values.items():
-                for row in db.session.execute(percentiles(value, [], FRACTIONS, group)):
-                    key = row.grp if group is not None else None
-                    out.setdefault(key, {})[name] = _duration(row.n, row.p0, row.p1)
-        return out
-    roomy_sorts()
-    query = per_group_and_total(inline, spans.c.period) if grouped else select(*inline)
-    for row in db.session.execute(query):
-        out[_period_of(row)] = {
-            name: _duration(*(row._mapping[f"{name}_{part}"] for part in ("n", "p0", "p1")))
-            for name in values
-        }
-    return out
 
 
 def _series(f: ReportFilter, group_by: str, found: dict[str, tuple]) -> list[dict]:
@@ -350,16 +324,6 @@ class _ZeroRow:
 _ZERO_ROW = _ZeroRow()
 
 
-def period_start(day: date, group_by: str) -> date:
-    return day - timedelta(days=day.weekday()) if group_by == "week" else day.replace(day=1)
-
-
-def _next(start: date, group_by: str) -> date:
-    if group_by == "week":
-        return start + timedelta(days=7)
-    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-
-
 def _period_starts(f: ReportFilter, group_by: str, present: list[str]) -> list[date]:
     """Every period from the window's first to its last (or those with cases), none skipped."""
     days = [date.fromisoformat(p) for p in present]
@@ -377,5 +341,5 @@ def _period_starts(f: ReportFilter, group_by: str, present: list[str]) -> list[d
         if len(starts) >= MAX_SERIES_PERIODS:
             return days
         starts.append(current)
-        current = _next(current, group_by)
+        current = next_period(current, group_by)
     return starts

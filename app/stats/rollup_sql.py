@@ -1,13 +1,17 @@
-"""The statistics rollups' triggers, as SQL for each dialect (migration 0023 holds a frozen copy).
+"""The statistics rollups' triggers, as SQL for each dialect (migrations 0023 and 0026 hold
+frozen copies).
 
 A settled case (resolved, closed, archived, rejected or merged: `SETTLED`) is counted, per day
 of receipt in Asia/Shanghai and per sub-district path (`scope`), in `stats_daily_totals` and
-`stats_daily_counts`, and its two spans (receipt to dispatch, receipt to resolution) are kept
-in `stats_settled_spans` for exact percentiles. Triggers on `reports` keep them in the
-transaction that changes a report, whoever changes it (the lifecycle, a CLI, COPY, a test's
-fixture): a row that leaves a settled state, or changes while in one, is taken out, and put
-back as it is now. A report that is neither before nor after is not touched by them (the
-trigger's WHEN is false), so intake and the open cases' updates pay nothing.
+`stats_daily_counts` (and per month in `stats_monthly_counts`); its two spans (receipt to
+dispatch, receipt to resolution) are kept in `stats_settled_spans`, each with its bucket
+(`span_bucket`), and counted per month of receipt, scope and bucket in `stats_span_buckets`:
+exact percentiles find their rank's bucket in the counts and sort only that bucket's spans
+(app/stats/span_percentiles.py). Triggers on `reports` keep them in the transaction that
+changes a report, whoever changes it (the lifecycle, a CLI, COPY, a test's fixture): a row that
+leaves a settled state, or changes while in one, is taken out, and put back as it is now. A
+report that is neither before nor after is not touched by them (the trigger's WHEN is false),
+so intake and the open cases' updates pay nothing.
 """
 
 SETTLED = ("resolved", "closed", "archived", "rejected", "merged")
@@ -16,6 +20,7 @@ MEASURES = (
     "total", "resolved", "settled", "with_deadline", "on_time", "followed_up", "satisfied",
     "reopens", "reopened",
 )  # fmt: skip
+SPANS = ("dispatch", "resolve")  # stats_span_buckets.measure; spans' columns {name}_s, {name}_b
 TRIGGERS = ("stats_rollup_ai", "stats_rollup_au_old", "stats_rollup_au_new", "stats_rollup_ad")
 
 _SETTLED_SQL = "(" + ", ".join(f"'{s}'" for s in SETTLED) + ")"
@@ -48,6 +53,56 @@ def _seconds(later: str, earlier: str, dialect: str) -> str:
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
+def span_bucket(seconds: float | None) -> int | None:
+    """The bucket of a span: 0 under a second, else the number of digits of its whole
+    seconds × 100 plus its first two digits (1 s → 101, 59.9 s → 259, 3,600 s → 436), so a
+    bucket is at most a tenth of its values wide and a larger bucket holds only larger values.
+    `_bucket` writes the same in SQL (tests/stats/test_span_percentiles.py holds them equal)."""
+    if seconds is None:
+        return None
+    if seconds < 1:
+        return 0
+    digits = str(int(seconds))
+    return len(digits) * 100 + int(digits[:2])
+
+
+def _bucket(seconds: str, dialect: str) -> str:
+    """`span_bucket` in SQL."""
+    if dialect == "postgresql":
+        whole = f"(floor({seconds})::bigint::text)"
+        two = f"left({whole}, 2)::int"
+    else:
+        whole = f"CAST(CAST({seconds} AS INTEGER) AS TEXT)"
+        two = f"CAST(substr({whole}, 1, 2) AS INTEGER)"
+    return (
+        f"(CASE WHEN ({seconds}) IS NULL THEN NULL WHEN ({seconds}) < 1 THEN 0"
+        f" ELSE length({whole}) * 100 + {two} END)"
+    )
+
+
+def _month_of_day(day: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"(date_trunc('month', {day})::date)"
+    return f"date({day}, 'start of month')"
+
+
+def _span_seconds(r: str, dialect: str) -> dict[str, str]:
+    return {
+        "dispatch": _seconds(f"{r}.dispatched_at", f"{r}.created_at", dialect),
+        "resolve": _seconds(f"{r}.resolved_at", f"{r}.created_at", dialect),
+    }
+
+
+def _bucket_rows(r: str, dialect: str) -> str:
+    """(month, scope, measure, bucket) of the row's spans that are set, as a SELECT."""
+    month, scope = _month_of_day(_day(r, dialect), dialect), _scope(r, dialect)
+    spans = " UNION ALL ".join(
+        f"SELECT '{name}' AS measure, {_bucket(value, dialect)} AS bucket"
+        for name, value in _span_seconds(r, dialect).items()
+    )
+    return f"SELECT {month} AS month, {scope} AS scope, b.measure, b.bucket FROM ({spans}) b"
+
+
 def _flag(condition: str) -> str:
     return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
@@ -69,6 +124,15 @@ def _measures(r: str) -> list[str]:
     ]
 
 
+_SPAN_COLUMNS = "report_id, day, scope, dispatch_s, resolve_s, dispatch_b, resolve_b"
+
+
+def _span_values(r: str, dialect: str) -> str:
+    seconds = _span_seconds(r, dialect)
+    buckets = [_bucket(v, dialect) for v in seconds.values()]
+    return ", ".join([*seconds.values(), *buckets])
+
+
 def apply_statements(r: str, sign: int, dialect: str) -> list[str]:
     """Add (sign 1) or take out (-1) the row `r` (NEW, OLD) in the rollups."""
     day, scope = _day(r, dialect), _scope(r, dialect)
@@ -76,22 +140,34 @@ def apply_statements(r: str, sign: int, dialect: str) -> list[str]:
     totals = ", ".join(f"{s}{m}" for m in _measures(r))
     sets = ", ".join(f"{m} = stats_daily_totals.{m} + excluded.{m}" for m in MEASURES)
     counts = ", ".join(f"({day}, {scope}, '{d}', coalesce({r}.{d}, ''), {s}1)" for d in DIMENSIONS)
+    month = _month_of_day(day, dialect)
+    monthly = ", ".join(
+        f"({month}, {scope}, '{d}', coalesce({r}.{d}, ''), {s}1)" for d in DIMENSIONS
+    )
     statements = [
+        "INSERT INTO stats_span_buckets (month, scope, measure, bucket, n)"
+        f" SELECT month, scope, measure, bucket, {s}1 FROM ({_bucket_rows(r, dialect)}) x"
+        " WHERE bucket IS NOT NULL"
+        " ON CONFLICT (month, scope, measure, bucket)"
+        " DO UPDATE SET n = stats_span_buckets.n + excluded.n",
         f"INSERT INTO stats_daily_totals (day, scope, {', '.join(MEASURES)})"
         f" VALUES ({day}, {scope}, {totals})"
         f" ON CONFLICT (day, scope) DO UPDATE SET {sets}",
         "INSERT INTO stats_daily_counts (day, scope, dim, value, n)"
         f" VALUES {counts}"
         " ON CONFLICT (day, scope, dim, value) DO UPDATE SET n = stats_daily_counts.n + excluded.n",
+        "INSERT INTO stats_monthly_counts (month, scope, dim, value, n)"
+        f" VALUES {monthly}"
+        " ON CONFLICT (month, scope, dim, value)"
+        " DO UPDATE SET n = stats_monthly_counts.n + excluded.n",
     ]
     if sign > 0:
-        dispatch = _seconds(f"{r}.dispatched_at", f"{r}.created_at", dialect)
-        resolve = _seconds(f"{r}.resolved_at", f"{r}.created_at", dialect)
         statements.append(
-            "INSERT INTO stats_settled_spans (report_id, day, scope, dispatch_s, resolve_s)"
-            f" VALUES ({r}.id, {day}, {scope}, {dispatch}, {resolve})"
+            f"INSERT INTO stats_settled_spans ({_SPAN_COLUMNS})"
+            f" VALUES ({r}.id, {day}, {scope}, {_span_values(r, dialect)})"
             " ON CONFLICT (report_id) DO UPDATE SET day = excluded.day, scope = excluded.scope,"
-            " dispatch_s = excluded.dispatch_s, resolve_s = excluded.resolve_s"
+            " dispatch_s = excluded.dispatch_s, resolve_s = excluded.resolve_s,"
+            " dispatch_b = excluded.dispatch_b, resolve_b = excluded.resolve_b"
         )
     return statements
 
@@ -162,16 +238,26 @@ def rebuild_statements(dialect: str) -> list[str]:
         f" FROM reports {r} WHERE {settled}"
         for d in DIMENSIONS
     )
-    dispatch = _seconds(f"{r}.dispatched_at", f"{r}.created_at", dialect)
-    resolve = _seconds(f"{r}.resolved_at", f"{r}.created_at", dialect)
     return [
         "DELETE FROM stats_daily_totals",
         "DELETE FROM stats_daily_counts",
         "DELETE FROM stats_settled_spans",
+        "DELETE FROM stats_span_buckets",
+        "DELETE FROM stats_monthly_counts",
         f"INSERT INTO stats_daily_totals (day, scope, {', '.join(MEASURES)})"
         f" SELECT {day}, {scope}, {sums} FROM reports {r} WHERE {settled} GROUP BY 1, 2",
         "INSERT INTO stats_daily_counts (day, scope, dim, value, n)"
         f" SELECT day, scope, dim, value, count(*) FROM ({counts}) c GROUP BY 1, 2, 3, 4",
-        "INSERT INTO stats_settled_spans (report_id, day, scope, dispatch_s, resolve_s)"
-        f" SELECT {r}.id, {day}, {scope}, {dispatch}, {resolve} FROM reports {r} WHERE {settled}",
+        f"INSERT INTO stats_settled_spans ({_SPAN_COLUMNS})"
+        f" SELECT {r}.id, {day}, {scope}, {_span_values(r, dialect)}"
+        f" FROM reports {r} WHERE {settled}",
+        "INSERT INTO stats_monthly_counts (month, scope, dim, value, n)"
+        f" SELECT {_month_of_day('day', dialect)}, scope, dim, value, sum(n)"
+        " FROM stats_daily_counts GROUP BY 1, 2, 3, 4",
+        *(
+            "INSERT INTO stats_span_buckets (month, scope, measure, bucket, n)"
+            f" SELECT {_month_of_day('day', dialect)}, scope, '{name}', {name}_b, count(*)"
+            f" FROM stats_settled_spans WHERE {name}_b IS NOT NULL GROUP BY 1, 2, 4"
+            for name in SPANS
+        ),
     ]

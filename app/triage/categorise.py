@@ -5,7 +5,7 @@ Rules an admin added or changed are the centre's policy and win whenever they fi
 keyword rules (app/triage/seed.py, unchanged by an admin) are the shipped default knowledge:
 alone they were right for 4 reports in 5 of the training split, since a keyword says little
 out of context (「物业也不管」 in a parking complaint), so they vote alongside the learnt model
-instead of overruling it.
+instead of overruling it. `preamble` is that order, for both finders.
 
 The learnt part is a multinomial naive Bayes over the words app/triage/meaning.py reads (so
 synonyms count as one word) and the characters and character pairs of the text without the
@@ -21,8 +21,10 @@ import json
 import math
 import sys
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from app.triage.lexicon import STOPWORDS
 from app.triage.meaning import PLACE_WEIGHT, matter_text, terms
@@ -145,32 +147,59 @@ def _split(rules):
     return split
 
 
-def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str | None, list[str]]:
-    """The category and its reasons in Chinese: an admin's own rule that fires wins
-    (「规则：「漏水」」); else the learnt model with the seeded keywords voting
-    (「用词相近：渗水、天花板」「关键词：「漏水」」)."""
+@dataclass
+class Preamble:
+    """What the rules say before any model: an admin's rule that fired (`code`, `reasons`),
+    or else the seeded keywords' votes per category and the keywords that cast them."""
+
+    code: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    votes: dict[str, float] = field(default_factory=dict)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+
+
+def preamble(rules, text: str) -> Preamble:
+    """An admin's own rule that fires wins (「规则：「漏水」」); else the seeded rules vote."""
     own, seeded = _split(rules)
     if own.category_rules:
         code, reasons = own.category(text)
         if code:
-            return code, [f"规则：{reason}" for reason in reasons]
+            return Preamble(code, [f"规则：{reason}" for reason in reasons])
     normalised, counted = rule_text(text), quantities(text)
-    votes: dict[str, float] = {}
-    keywords: dict[str, list[str]] = {}
+    said = Preamble()
     for rule in seeded:
         found = matches(rule, normalised, counted)
         if found:
-            votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
-            keywords.setdefault(rule.target, []).append(found.reason)
+            said.votes[rule.target] = said.votes.get(rule.target, 0.0) + rule.weight
+            said.keywords.setdefault(rule.target, []).append(found.reason)
+    return said
+
+
+def reasons(guess, said: Preamble, lead: list[str] | None = None) -> list[str]:
+    """A guess's reasons in Chinese (`guess` has .code, .posterior, .words): `lead` (the
+    finder's own), the telling words, the seeded keywords that agreed, and how sure
+    (「用词相近：渗水、天花板」「关键词：「漏水」」「把握约 90%」)."""
+    why = list(lead or [])
+    if guess.words:
+        why.append(f"用词相近：{'、'.join(guess.words)}")
+    if said.keywords.get(guess.code):
+        why.append(f"关键词：{'、'.join(said.keywords[guess.code])}")
+    return [*(why or ["按已分类案件学得"]), f"把握约 {min(99, round(guess.posterior * 100))}%"]
+
+
+def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str | None, list[str]]:
+    """The category and its reasons in Chinese: an admin's own rule that fires wins
+    (「规则：「漏水」」); else the learnt model with the seeded keywords voting
+    (「用词相近：渗水、天花板」「关键词：「漏水」」)."""
+    said = preamble(rules, text)
+    if said.code:
+        return said.code, said.reasons
     learnt = learnt or model()
-    guess, posterior, words = learnt.predict(text, votes)
-    knows_a_word = votes or any(word in learnt.known for word in features(text, characters=False))
-    if guess is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
+    code, posterior, words = learnt.predict(text, said.votes)
+    knows_a_word = said.votes or any(w in learnt.known for w in features(text, characters=False))
+    if code is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
         return None, []
-    why = [f"用词相近：{'、'.join(words)}"] if words else []
-    if keywords.get(guess):
-        why.append(f"关键词：{'、'.join(keywords[guess])}")
-    return guess, [*(why or ["按已分类案件学得"]), f"把握约 {min(99, round(posterior * 100))}%"]
+    return code, reasons(SimpleNamespace(code=code, posterior=posterior, words=words), said)
 
 
 def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:

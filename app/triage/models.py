@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import now
@@ -41,8 +41,12 @@ class ReportSuggestion(Base):
     # once: a later report nearby compares with it by a dot product.
     meaning_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     # A hash of the sender's network address when the channel knows it (flooding check).
-    client_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    client_key: Mapped[str | None] = mapped_column(String(32))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    # The flooding check reads one sender's last day, not all they ever sent (a shared address
+    # behind a carrier's NAT sends without end): see suggestions._earlier_counts.
+    __table_args__ = (Index("ix_report_suggestions_client_key", "client_key", "computed_at"),)
 
 
 class TriageRule(Base):

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select, union_all
 
 from app.accounts.models import User
 from app.areas.models import Area
+from app.categories.models import Category
 from app.core.clock import now
 from app.core.database import serial_plan
 from app.core.pagination import decode_cursor, encode_cursor
@@ -16,7 +17,7 @@ from app.reports.models import Report
 from app.triage.claims import RANK, claim_is_active, held_by, queue_query, unclaimed
 from app.triage.models import ReportSuggestion
 from app.triage.presort import before_queue_read
-from app.triage.suggestions import STORED, SURVIVOR_STATES, category_names, ensure_fresh
+from app.triage.suggestions import STORED, SURVIVOR_STATES, ensure_fresh
 from app.units.models import Unit
 
 OUTSIDE_COVERAGE = "不在任何街道辖区内，请指定处置单位"
@@ -76,13 +77,13 @@ def items_for(reports: list[Report], user: User) -> list[QueueItem]:
     survivors = _by_id(
         CANDIDATE_COLUMNS, {r.duplicate_of for r in others.values() if r.duplicate_of}
     )
-    area_codes = {r.subdistrict_code for r in reports if r.subdistrict_code}
-    areas = _names(Area, area_codes)
-    unit_codes = {r.unit_code for r in reports if r.unit_code}
-    units = _names(Unit, unit_codes)
     held = {r.claimed_by_user_id for r in reports if claim_is_active(r, at)}
     holders = _by_id(HOLDER_COLUMNS, held)
-    names = category_names(s.suggested_category_code for s in suggestions.values())
+    areas, units, names = _names(
+        (Area, {r.subdistrict_code for r in reports}),
+        (Unit, {r.unit_code for r in reports}),
+        (Category, {s.suggested_category_code for s in suggestions.values()}),
+    )
     items = []
     for report in reports:
         suggestion = suggestions[report.id]
@@ -125,11 +126,21 @@ def commit_keeping(items: list[QueueItem], *, only_if_stored: bool = False) -> N
         db.session.scalars(select(Report).where(Report.id.in_(ids))).all()
 
 
-def _names(model, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    query = select(model.code, model.name).where(model.code.in_(codes))
-    return dict(db.session.execute(query).tuples().all())
+def _names(*wanted: tuple[Any, set[str | None]]) -> list[dict[str, str]]:
+    """{code: name} for each (model, codes): one statement for all of them (each one a round
+    trip of its own cost more than the rows)."""
+    parts = [
+        select(literal(i).label("kind"), model.code, model.name).where(
+            model.code.in_({c for c in codes if c})
+        )
+        for i, (model, codes) in enumerate(wanted)
+        if any(codes)
+    ]
+    found: list[dict[str, str]] = [{} for _ in wanted]
+    if parts:
+        for kind, code, name in db.session.execute(union_all(*parts)).tuples():
+            found[kind][code] = name
+    return found
 
 
 # Only what a page shows of other reports and of claim holders: whole entities (sixty columns

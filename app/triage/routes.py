@@ -11,6 +11,7 @@ from app.core.auth import current_user
 from app.core.errors import Conflict, Invalid
 from app.core.idempotency import REPLAYED_HEADER_DOC
 from app.core.pagination import page_by_id, page_schema
+from app.core.plain_dump import json_response
 from app.extensions import Blueprint, db
 from app.lifecycle.engine import apply
 from app.lifecycle.policy import report_for
@@ -63,7 +64,7 @@ def get_queue(args):
     )
     # Suggestions filled in for reports that came back to the queue are kept.
     commit_keeping(items, only_if_stored=True)
-    return {"items": items, "next_cursor": cursor}
+    return json_response(QueuePageSchema, {"items": items, "next_cursor": cursor})
 
 
 @queue_blp.post("/claim")

@@ -13,7 +13,6 @@ from flask import current_app
 from sqlalchemy import Float, Text, bindparam, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from app.categories.models import Category
 from app.core.clock import now
 from app.core.coords import haversine_m
 from app.core.database import insert_now
@@ -232,8 +231,10 @@ def _flood_counts_query(names: tuple[str, ...]):
         "text": Report.description == bindparam("text"),
         "phone": Report.reporter_phone == bindparam("phone"),
         "client": Report.id.in_(
+            # Bounded by the window: a report sent in it was sorted no earlier than it was sent.
             select(ReportSuggestion.report_id).where(
-                ReportSuggestion.client_key == bindparam("client")
+                ReportSuggestion.client_key == bindparam("client"),
+                ReportSuggestion.computed_at >= bindparam("since"),
             )
         ),
     }
@@ -407,11 +408,3 @@ def refresh_text_suggestions() -> int:
         count += 1
     db.session.flush()
     return count
-
-
-def category_names(codes: Iterable[str | None]) -> dict[str, str]:
-    wanted = {c for c in codes if c}
-    if not wanted:
-        return {}
-    query = select(Category.code, Category.name).where(Category.code.in_(wanted))
-    return dict(db.session.execute(query).tuples().all())

@@ -44,6 +44,8 @@ def status():
     ).all()
     for state, count in sorted(counts):
         click.echo(f"{state}: {count}")
+    waiting = db.session.scalar(select(func.count()).where(OutboxEvent.fanned_out_at.is_(None)))
+    click.echo(f"events waiting for fan-out: {waiting}")
     for sub in db.session.scalars(
         select(WebhookSubscription).where(WebhookSubscription.status == "failing")
     ):
@@ -64,6 +66,7 @@ def purge(days: int):
     orphaned = db.session.execute(
         delete(OutboxEvent).where(
             OutboxEvent.created_at < cutoff,
+            OutboxEvent.fanned_out_at.is_not(None),
             ~exists().where(WebhookDelivery.outbox_event_id == OutboxEvent.id),
         )
     ).rowcount

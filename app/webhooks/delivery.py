@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from app.core.clock import now
 from app.extensions import db
 from app.webhooks import destinations
+from app.webhooks.fan_out import fan_out
 from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 
@@ -93,7 +94,9 @@ def delivery_body(outbox_id: int, delivery_id: str, payload: dict) -> bytes:
 
 
 def claim_next(settings: Settings) -> Claimed | None:
-    """Lease the next due delivery to this caller, or None when nothing is due. Commits."""
+    """Lease the next due delivery to this caller, or None when nothing is due. Commits.
+    Events still waiting get their deliveries first (a look at an empty index when none)."""
+    fan_out()
     moment = now()
     token = secrets.token_hex(16)
     claimable = and_(

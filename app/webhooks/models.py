@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import now
@@ -42,10 +42,22 @@ class WebhookSubscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
+# The outbox rows the deliverer has not yet turned into deliveries (app.webhooks.fan_out).
+WAITING = "fanned_out_at IS NULL"
+
+
 class OutboxEvent(Base):
     """One event other systems follow, written in the transaction of the change itself."""
 
     __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        Index(
+            "ix_webhook_outbox_waiting",
+            "id",
+            postgresql_where=text(WAITING),
+            sqlite_where=text(WAITING),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event: Mapped[str] = mapped_column(String(40))
@@ -54,6 +66,12 @@ class OutboxEvent(Base):
     # The body's content as of the commit (the case as it was then, not when delivered).
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    # The subscriptions that followed this event when it was committed. The deliverer makes
+    # their deliveries later (fan_out), so a filing writes one row here, not one plus one per
+    # receiver; a subscription added after the commit is not among them and never gets it.
+    receivers: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # When the deliveries were made; NULL while the event waits for the deliverer.
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookDelivery(Base):

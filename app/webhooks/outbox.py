@@ -1,11 +1,11 @@
 """The transactional outbox: report events other systems follow, written with the change itself.
 
 `note_event` receives the `event_recorded` signal (app.lifecycle.signals); just before the
-transaction commits, the noted events become outbox rows and one delivery per matching
-subscription, so they commit together with the change or, rolled back, are never sent.
+transaction commits, the noted events that some subscription follows become outbox rows naming
+those subscriptions, so they commit together with the change or, rolled back, are never sent.
+The deliverer makes one delivery per named subscription later (app.webhooks.fan_out): the
+request that files a report writes one row, whatever the number of receivers.
 """
-
-import uuid
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
@@ -15,7 +15,7 @@ from app.core.clock import in_shanghai, now
 from app.extensions import db
 from app.reports.models import ReportEvent
 from app.reports.schemas import ReportSchema
-from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+from app.webhooks.models import OutboxEvent, WebhookSubscription
 
 # Timeline actions → the webhook event they produce. Other actions are not sent.
 ACTION_EVENTS = {
@@ -86,12 +86,11 @@ def event_payload(name: str, event: ReportEvent) -> dict:
 # Which subscription follows which events: two columns, not the entities (this runs at every
 # commit that recorded a followed event, i.e. on every report filed).
 _FOLLOWERS = select(WebhookSubscription.id, WebhookSubscription.events)
-_INSERT_OUTBOX = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
-_INSERT_DELIVERY = insert(WebhookDelivery.__table__)
+_INSERT_OUTBOX = insert(OutboxEvent.__table__)
 
 
 def _write_outbox(session: Session) -> None:
-    """before_commit: turn this transaction's noted events into outbox rows and deliveries."""
+    """before_commit: turn this transaction's noted events into outbox rows."""
     noted = session.info.pop(_PENDING, None)
     if not noted:
         return
@@ -105,35 +104,24 @@ def _write_outbox(session: Session) -> None:
     session.flush()
     connection = session.connection()
     moment = now()
+    rows = []
     for event in events:
         name = ACTION_EVENTS[event.action]
         receivers = [s.id for s in subscriptions if name in s.events]
-        if not receivers:
-            continue
-        # Core statements: nothing reads these rows back in this transaction.
-        outbox_id = connection.execute(
-            _INSERT_OUTBOX,
-            {
-                "event": name,
-                "report_id": event.report_id,
-                "report_event_id": event.id,
-                "payload": event_payload(name, event),
-                "created_at": moment,
-            },
-        ).scalar_one()
-        connection.execute(
-            _INSERT_DELIVERY,
-            [
+        if receivers:
+            rows.append(
                 {
-                    "delivery_id": str(uuid.uuid4()),
-                    "subscription_id": subscription_id,
-                    "outbox_event_id": outbox_id,
-                    "next_attempt_at": moment,
+                    "event": name,
+                    "report_id": event.report_id,
+                    "report_event_id": event.id,
+                    "payload": event_payload(name, event),
                     "created_at": moment,
+                    "receivers": receivers,
                 }
-                for subscription_id in receivers
-            ],
-        )
+            )
+    if rows:
+        # Core statements: nothing reads these rows back in this transaction.
+        connection.execute(_INSERT_OUTBOX, rows)
 
 
 def _forget_on_rollback(session: Session, transaction) -> None:

@@ -8,6 +8,7 @@ from app.core.auth import current_user
 from app.core.pagination import CursorArgs, page_by_id, page_schema
 from app.extensions import Blueprint, db
 from app.webhooks import service
+from app.webhooks.fan_out import fan_out
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import (
     DeliveryArgs,
@@ -80,6 +81,7 @@ def delete_webhook(subscription_id):
 def list_deliveries(args, subscription_id):
     """The subscription's deliveries, newest first: status, attempts, last answer."""
     service.get_subscription(subscription_id)
+    fan_out()  # events still waiting for the deliverer are listed as the deliveries they make
     query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
     if "status" in args:
         query = query.where(WebhookDelivery.status == args["status"])

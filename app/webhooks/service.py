@@ -9,6 +9,7 @@ from app.core.errors import Invalid
 from app.core.lookup import get_or_404
 from app.extensions import db
 from app.webhooks.destinations import DestinationRefused, safe_addresses
+from app.webhooks.fan_out import fan_out
 from app.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import new_secret
 
@@ -70,7 +71,9 @@ def delete_subscription(subscription_id: int) -> None:
 
 
 def delivery_counts(subscriptions: list[WebhookSubscription]) -> None:
-    """Attach `pending_deliveries` and `failed_deliveries` to each (one query)."""
+    """Attach `pending_deliveries` and `failed_deliveries` to each (one query), after making
+    the deliveries of events still waiting for the deliverer (commits), so none is missed."""
+    fan_out()
     ids = [s.id for s in subscriptions]
     counts = {
         (sub_id, status): n

@@ -7,6 +7,7 @@ from app.audit.setup_subjects import policy_fields, policy_label
 from app.core.auth import current_user
 from app.core.idempotency import REPLAYED_HEADER_DOC
 from app.core.pagination import page_schema
+from app.core.plain_dump import json_response
 from app.extensions import Blueprint, db
 from app.lifecycle.engine import apply
 from app.lifecycle.table import describe, staff_roles_for
@@ -32,6 +33,8 @@ from app.workflow.schemas import (
     StepSchema,
 )
 from app.workflow.supervision import overdue_cases
+
+OverduePage = page_schema(ReportSchema, "OverduePage")
 
 blp = Blueprint(
     "workflow",
@@ -188,7 +191,7 @@ def reopen(args, report_id: int):
 @blp.get("/supervision/overdue")
 @blp.staff("supervisor", "admin")
 @blp.arguments(OverdueArgs, location="query")
-@blp.response(200, page_schema(ReportSchema, "OverduePage"))
+@blp.response(200, OverduePage)
 def overdue(args):
     """Open cases with yellow or red cards in your scope, red first, longest overdue first."""
     items, cursor = overdue_cases(
@@ -198,7 +201,7 @@ def overdue(args):
         limit=args["limit"],
         cursor=args["cursor"],
     )
-    return {"items": items, "next_cursor": cursor}
+    return json_response(OverduePage, {"items": items, "next_cursor": cursor})
 
 
 @deadlines_blp.get("/deadline-policies")

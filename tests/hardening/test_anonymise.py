@@ -53,6 +53,8 @@ def test_anonymisation_leaves_no_name_phone_or_key(app, areas, make_user):
             reporter_name=NAME,
             reporter_phone=PHONE,
             parties=[NewParty(PARTY_NAME, "当事人", PARTY_PHONE)],
+            client_uuid="walk-in-0001",
+            request_fingerprint="e" * 64,  # its retry record: a keyed hash of the request
         )
     )
     report, key = created.report, created.tracking_key
@@ -104,3 +106,4 @@ def test_anonymisation_leaves_no_name_phone_or_key(app, areas, make_user):
     # What stays: where, what kind, when.
     kept = db.session.get(type(report), report.id)
     assert kept.area_code == "G1" and kept.created_at and kept.status == "archived"
+    assert kept.request_fingerprint is None  # no retry comes a year late

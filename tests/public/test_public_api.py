@@ -231,17 +231,18 @@ def test_at_most_three_photos(client, code):
 def test_a_twin_that_won_the_race_is_returned_not_duplicated(client, code, monkeypatch):
     """A form sent again (a retry, or two sends at once): nothing is looked up beforehand; the
     second insert fails on client_uuid, and the report the first one stored is the answer."""
-    from app.core import idempotency
+    from app.public import intake
 
     body = {"site_code": code, "description": "有事", "client_uuid": "r" * 20}
-    real_stored = idempotency.stored
+    # The look-up of what was filed under a client_uuid (the report keeps its own key).
+    real_held = intake.held_by_report
     calls = []
 
     def counted(keyed):
         calls.append(keyed.key)
-        return real_stored(keyed)
+        return real_held(keyed)
 
-    monkeypatch.setattr(idempotency, "stored", counted)
+    monkeypatch.setattr(intake, "held_by_report", counted)
     first = client.post(URL, json=body).json
     second = client.post(URL, json=body)
     assert second.status_code == 201 and second.json == first and calls == ["r" * 20]

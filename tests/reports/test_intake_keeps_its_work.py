@@ -1,5 +1,5 @@
 """Issue 19: intake got leaner (Core INSERTs, fewer indexes), not lighter. Every report filed,
-through every way in, still gets its created event, its outbox row and deliveries, its
+through every way in, still gets its created event, its outbox row (and, from the deliverer, its deliveries), its
 suggestions and the record that makes its retry safe."""
 
 import uuid
@@ -11,8 +11,10 @@ from app.core.idempotency import PUBLIC, IdempotencyRecord, user_scope
 from app.extensions import db
 from app.reports.models import Report, ReportEvent
 from app.triage.models import ReportSuggestion
+from app.webhooks.fan_out import fan_out
 from app.webhooks.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from tests.helpers.reports import report_body
+from tests.helpers.retries import kept_retries
 from tests.helpers.sites import code, make_site, site  # noqa: F401 (fixtures)
 
 REPORTS = "/api/v1/reports"
@@ -43,6 +45,7 @@ def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
     followers,
 ):
     filed: dict[int, tuple[str, str]] = {}  # report id → (scope, key) of its retry record
+    outboxes: dict[int, int] = {}  # outbox row → report id
 
     for n in range(3):  # a grid worker, keyed by client_uuid
         key = str(uuid.uuid4())
@@ -91,24 +94,29 @@ def test_every_report_filed_keeps_its_event_outbox_suggestions_and_retry_record(
         ).all()
         assert (outbox.event, outbox.report_event_id) == ("report.created", events[0].id)
         assert outbox.payload["report"]["id"] == report_id
-        receivers = db.session.scalars(
-            select(WebhookDelivery.subscription_id).where(
-                WebhookDelivery.outbox_event_id == outbox.id
-            )
-        ).all()
-        assert sorted(receivers) == sorted(followers)
+        # One row per event at intake: its receivers named, their deliveries made later.
+        assert sorted(outbox.receivers) == sorted(followers)
+        assert outbox.fanned_out_at is None
+        outboxes[outbox.id] = report_id
         suggestion = db.session.get(ReportSuggestion, report_id)
         assert suggestion is not None and suggestion.computed_at is not None
         assert suggestion.suggested_risk and suggestion.reading is not None
-        record = db.session.scalars(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-            )
-        ).one()
-        assert (record.resource, record.resource_id, record.status) == ("report", report_id, 201)
+        # Its retry record: a row for an Idempotency-Key, the report itself for a client_uuid.
+        [(resource, kept_id, status, kept_print)] = kept_retries(scope, key)
+        assert (resource, kept_id, status) == ("report", report_id, 201)
+        assert len(kept_print) == 64
         # What the request left in memory is what was stored: nothing was left unflushed.
         stored = db.session.get(Report, report_id)
         assert (stored.status, stored.version, stored.card) == ("received", 1, "none")
+    # Fewer rows per filing: only the Idempotency-Key header's filing has a record row.
+    assert db.session.scalar(select(func.count(IdempotencyRecord.id))) == 1
+    assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 0
+    # The deliverer makes one delivery per receiver of every event.
+    assert fan_out() == len(filed)
+    made = db.session.execute(
+        select(WebhookDelivery.outbox_event_id, WebhookDelivery.subscription_id)
+    ).all()
+    assert sorted(made) == sorted((o, s) for o in outboxes for s in followers)
 
 
 def test_a_retry_still_files_once_and_a_failed_write_leaves_nothing(
@@ -128,4 +136,5 @@ def test_a_retry_still_files_once_and_a_failed_write_leaves_nothing(
     for model in (Report, ReportEvent, OutboxEvent, ReportSuggestion):
         key_column = ReportSuggestion.report_id if model is ReportSuggestion else model.id
         assert db.session.scalar(select(func.count(key_column))) == 1, model.__name__
+    assert fan_out() == 1
     assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 2

@@ -254,7 +254,11 @@ def test_each_webhook_event_reaches_the_receiver_once(cluster, client, district)
         left = cluster.sql(
             "db", "SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'"
         )
-        return left == "0"
+        # Events the deliverers have not yet made deliveries of are not delivered either.
+        waiting = cluster.sql(
+            "db", "SELECT count(*) FROM webhook_outbox WHERE fanned_out_at IS NULL"
+        )
+        return left == "0" and waiting == "0"
 
     wait_for("the deliverers to empty the outbox", all_delivered, timeout=60)
     events = cluster.sql("db", "SELECT outbox_event_id FROM webhook_deliveries").split()

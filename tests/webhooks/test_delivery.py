@@ -13,6 +13,7 @@ from app.extensions import db
 from app.reports.events import record_event
 from app.reports.intake import NewReport, create_report
 from app.webhooks.delivery import Answer, Settings, claim_next, deliver_due, record
+from app.webhooks.fan_out import fan_out
 from app.webhooks.models import WEBHOOK_EVENTS, OutboxEvent, WebhookDelivery
 from app.webhooks.service import create_subscription
 from app.webhooks.signing import verify
@@ -30,6 +31,8 @@ def subscribe(url: str, events=WEBHOOK_EVENTS, secret: str = SECRET):
 
 
 def deliveries() -> list[WebhookDelivery]:
+    """Every delivery, once the deliverer has made those of the events still waiting."""
+    fan_out()
     db.session.expire_all()
     return list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
 
@@ -232,3 +235,24 @@ def test_redirects_and_client_errors_are_failures(areas, receiver, status):
     add_case(INSIDE_G1, T0)
     assert deliver_due(SETTINGS) == Counter(retry=1)
     assert deliveries()[0].last_status_code == status
+
+
+def test_deliveries_are_made_by_the_deliverer_for_the_subscriptions_of_the_moment(areas, receiver):
+    """The filing writes one outbox row naming its receivers; the deliverer makes their
+    deliveries. A subscription added after the event never gets it; one removed before the
+    fan-out is skipped."""
+    kept = subscribe(receiver.url)
+    dropped = subscribe(receiver.url + "/gone")
+    report = add_case(INSIDE_G1, T0)
+    [outbox] = db.session.scalars(select(OutboxEvent)).all()
+    assert sorted(outbox.receivers) == sorted([kept.id, dropped.id])
+    assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+    later = subscribe(receiver.url + "/later")
+    db.session.delete(dropped)
+    db.session.commit()
+    assert deliver_due(SETTINGS) == Counter(delivered=1)
+    assert [r.json["report"]["id"] for r in receiver.requests] == [report.id]
+    assert [(d.subscription_id, d.outbox_event_id) for d in deliveries()] == [(kept.id, outbox.id)]
+    assert later.id not in {d.subscription_id for d in deliveries()}
+    # Fanned out once: a second deliverer's round makes nothing more.
+    assert fan_out() == 0 and deliver_due(SETTINGS) == Counter()
