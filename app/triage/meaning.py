@@ -7,6 +7,7 @@ counts for more than 一直; and words that only name the place count for little
 distance between two reports already says whether they are at the same place.
 """
 
+import json
 import logging
 import math
 import re
@@ -126,12 +127,31 @@ def from_stored(data: dict) -> Terms:
     return Terms(weights, written, math.sqrt(sum(w * w for w in weights.values())))
 
 
+def reading_from_text(text: str | None) -> Terms | None:
+    """A stored reading from the database's text of it; None when there is none."""
+    return _from_stored_text(text) if text else None
+
+
+@lru_cache(maxsize=8192)
+def _from_stored_text(text: str) -> Terms | None:
+    """A stored reading as the database's text of it, kept per process: every report filed at
+    a busy place is scored against the same few hundred neighbours, whose readings would
+    otherwise be decoded and rebuilt for each one. Keyed by the exact text, so a reading that
+    was stored again differently is a different key: the cache cannot answer with an old one.
+    (Terms are shared between callers: nothing changes them.)"""
+    data = json.loads(text)  # JSON's null when stored as None, as the column allows
+    return from_stored(data) if data else None
+
+
 def similarity(a: Terms, b: Terms) -> float:
     """Cosine of the weighted words, 0…1."""
     if not a.norm or not b.norm:
         return 0.0
     small, large = (a, b) if len(a.weights) < len(b.weights) else (b, a)
-    dot = sum(w * large.weights.get(word, 0.0) for word, w in small.weights.items())
+    # Only the shared words, in the same order: the same sum (a word not shared adds 0.0),
+    # a quarter less CPU for the hundreds of pairs a busy place scores per report.
+    weights = large.weights
+    dot = sum([w * weights[word] for word, w in small.weights.items() if word in weights])
     return min(1.0, dot / (a.norm * b.norm))
 
 

@@ -9,6 +9,7 @@ from app.core.clock import frozen_at
 from app.extensions import db
 from app.lifecycle.engine import take_step
 from app.reports.models import Report
+from app.triage.meaning import stored, terms
 from app.triage.models import ReportSuggestion, TriageRule
 from app.triage.seed import RISK_KEYWORDS, seed_rules
 from tests.helpers.geometry import FAR_EAST, INSIDE_S2
@@ -153,6 +154,29 @@ def test_duplicates_are_shown_as_they_stand_now(file_report, client, auth, clean
     # The merged candidate now stands for its survivor, which is listed once.
     assert [d["report_id"] for d in item["suggestions"]["duplicates"]] == [first.id]
     assert item["suggestions"]["duplicates"][0]["tracking_no"] == first.tracking_no
+
+
+def _shared_words(row: ReportSuggestion, report: Report) -> str | None:
+    """What `row` says `report` shares with it in words; None when it is not offered."""
+    offered = next((d for d in row.duplicates if d["report_id"] == report.id), None)
+    if offered is None:
+        return None
+    return next((r for r in offered["reasons"] if r.startswith("内容相近")), "")
+
+
+def test_a_neighbours_reading_stored_again_is_never_served_from_the_cache(file_report):
+    """Readings are kept per process by their stored text: one stored anew (its text
+    corrected and sorted again) is read anew, even right after the old one was kept."""
+    first = file_report("阳光花园3栋楼上卫生间漏水，天花板全湿了")
+    second = file_report("阳光花园3栋楼上漏水，我家天花板在滴水")
+    assert "漏水" in _shared_words(suggestion(second), first)  # first's reading, now kept
+    first.description = "小区广场舞音响太吵，半夜还在跳"
+    suggestion(first).reading = stored(terms(first.description))
+    db.session.commit()
+    third = suggestion(file_report("阳光花园3栋楼上漏水，我家天花板在滴水"))
+    assert "漏水" in _shared_words(third, second)
+    # first's new reading shares no words with a leak.
+    assert _shared_words(third, first) in (None, "")
 
 
 def test_a_report_back_in_the_queue_is_graded_again(file_report, client, auth, cleaner):
