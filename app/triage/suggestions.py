@@ -78,7 +78,9 @@ def find_duplicates(report: Report, category_code: str | None, vector=None) -> l
     query = _candidates_query(db.engine.dialect.name, chosen.name, limit)
     minx, miny, maxx, maxy = bbox_around(here.x, here.y, radius)
     params = {
-        "report_id": report.id,
+        # A report not stored yet (the resident's hint asks before filing) has no id; bound as
+        # NULL, `id != :report_id` would exclude every row. No report's id is 0.
+        "report_id": report.id or 0,
         "since": report.created_at - window,
         "until": report.created_at,
         "minx": minx,
@@ -211,7 +213,7 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
         same.append("client")
     names = tuple(same)
     params = {
-        "report_id": report.id,
+        "report_id": report.id or 0,  # as in find_duplicates: never bound as NULL
         "since": report.created_at - FLOOD_WINDOW,
         "until": report.created_at,
         "text": report.description,
