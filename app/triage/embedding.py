@@ -44,8 +44,8 @@ from app.triage.concept_model import (
     family_posterior,
 )
 from app.triage.concept_model import model as words_model
-from app.triage.duplicates import Side, _apart, _metres
-from app.triage.meaning import matter_text, shared_words
+from app.triage.duplicates import Side
+from app.triage.meaning import matter_text
 
 # Log-odds weights fitted on the training split (bench/triage_quality.py --fit).
 MEANING = 5.2  # times the centred cosine of the two reports' vectors (−1…1)
@@ -100,21 +100,13 @@ def score(
 def reasons(
     mine: Side, other: Side, distance_m: float, hours_apart: float, closeness: float = 0.0
 ) -> list[str]:
-    """Why `other` may be the same matter, in Chinese (「80 米内」「意思相近」「内容相近：渗水≈
-    漏水、楼上」); only for the few candidates kept, so scoring the many stays cheap."""
-    why = [f"{_metres(distance_m)} 米内", _apart(hours_apart)]
+    """Why `other` may be the same matter, in Chinese: the lexicon finder's reasons (「80 米内」
+    「内容相近：渗水≈漏水、楼上」…), and 「意思相近」 after the time when the vectors say so.
+    Both finders' category weights are positive for a shared category and top level, so the
+    lexicon's labels for them read the same here."""
+    why = duplicates.reasons(mine, other, distance_m, hours_apart)
     if closeness >= CLOSE_IN_MEANING:
-        why.append("意思相近")
-    words = shared_words(mine.reading, other.reading)
-    if words:
-        why.append("内容相近：" + "、".join(words))
-    affinity = category_affinity(mine.category_code, other.category_code)
-    if affinity > 0:
-        why.append("同一类别" if affinity == SAME_CATEGORY else "同一大类")
-    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
-        why.append("同一张二维码")
-    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
-        why.append("同一号码")
+        why.insert(2, "意思相近")  # after 「… 米内」 and the time apart, as before
     return why
 
 
