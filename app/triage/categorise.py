@@ -51,9 +51,9 @@ SEEDED = frozenset(
 )
 CHAR, PAIR, CONCEPT = "字:", "双:", "概:"
 # How many features a concept counts as. Chosen on the training split (bench/RESULTS.md,
-# 2026-12-01 h15e): accuracy rose from weight 1 to 4 and was flat from 4 to 8 with folds by
-# wording, by voice, and with lexicon words dropped from the texts; the smallest weight on
-# that plateau leaves the characters the most say where the concepts' words are not used.
+# 2026-12-01 h15e): accuracy rose from weight 1 to 4 and stayed within 0.03 from 4 to 8, with
+# folds by wording, by voice, and with lexicon words dropped from the texts; the smallest
+# weight on that plateau leaves the characters the most say where no concept word is used.
 CONCEPT_WEIGHT = 4.0
 
 
