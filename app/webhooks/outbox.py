@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.core.clock import in_shanghai, now
+from app.core.plain_dump import instance_dumper
 from app.extensions import db
 from app.reports.models import ReportEvent
 from app.reports.schemas import ReportSchema
@@ -55,7 +56,8 @@ REPORT_FIELDS = (
     "updated_at",
     "version",
 )
-_report_schema = ReportSchema(only=REPORT_FIELDS)
+# Dumped by the plain dumper: the same dict as the schema's, at every report filed.
+_dump_report = instance_dumper(ReportSchema(only=REPORT_FIELDS))
 _PENDING = "webhook_outbox_pending"
 
 
@@ -70,7 +72,7 @@ def event_payload(name: str, event: ReportEvent) -> dict:
     return {
         "event": name,
         "occurred_at": in_shanghai(event.created_at).isoformat(),
-        "report": _report_schema.dump(event.report),
+        "report": _dump_report(event.report),
         "change": {
             "action": event.action,
             "from_status": event.from_status,
