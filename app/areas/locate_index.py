@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import LargeBinary, func, select, type_coerce
 
 from app.areas.models import ROUTING_LEVEL, Area, RoutingVersion, level_rank
+from app.core.heap import settle
 from app.extensions import db
 from app.units.models import Unit
 
@@ -85,6 +86,8 @@ def area_index() -> AreaIndex:
     with _build_lock:
         index = _build(version)
     current_app.extensions[EXTENSION] = index
+    # A third of what a worker's collector would walk on every full pass (app/core/heap.py).
+    settle(current_app)
     return index
 
 
