@@ -1,6 +1,8 @@
 """The declarative base, the engine settings for both databases, and SpatiaLite loading."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -212,6 +214,29 @@ def insert_now(session, obj: Any) -> Any:
     real.add(obj)
     real._register_persistent({state})
     return obj
+
+
+@contextmanager
+def driver_savepoint(session, name: str) -> Iterator[None]:
+    """A savepoint around a step whose failure must not undo the transaction it runs in,
+    sent to the driver directly: the step may add nothing to the session until it succeeded
+    (SQLAlchemy does not know of this savepoint, so it cannot forget the step's objects).
+
+    Connection.begin_nested compiles its SAVEPOINT and RELEASE anew every time (they have no
+    cache key) and keeps its own bookkeeping: 0.14 ms of CPU where these take 0.04, on every
+    report filed (its pre-sorting runs in one).
+    """
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            raise
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
+    finally:
+        cursor.close()
 
 
 def serial_plan(session) -> None:
