@@ -49,7 +49,10 @@ def may_change_versions(statement: str) -> bool:
 
 
 def _forget(connection: Connection, *_args) -> None:
-    connection.info.pop(_MEMO, None)
+    # An invalidated connection (the database went away) has no info to reach, and the
+    # pool clears it with the DBAPI connection it replaces.
+    if not connection.invalidated:
+        connection.info.pop(_MEMO, None)
 
 
 def _before_cursor_execute(connection, _cursor, statement, _params, _context, _many) -> None:
