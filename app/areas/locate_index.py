@@ -23,6 +23,7 @@ from sqlalchemy import LargeBinary, func, select, type_coerce
 
 from app.areas.models import ROUTING_LEVEL, Area, level_rank
 from app.core import versions
+from app.core.heap import settle
 from app.core.version_sql import ROUTING
 from app.extensions import db
 from app.units.models import Unit
@@ -87,6 +88,8 @@ def area_index() -> AreaIndex:
     with _build_lock:
         index = _build(version)
     current_app.extensions[EXTENSION] = index
+    # A third of what a worker's collector would walk on every full pass (app/core/heap.py).
+    settle(current_app)
     return index
 
 

@@ -68,6 +68,8 @@ class Report(Base):
             "ix_reports_area_path", "area_path", postgresql_ops={"area_path": "text_pattern_ops"}
         ),
         Index("ix_reports_status_created", "status", "created_at"),
+        # A phone's reports, and the flooding check's one day of them (not all it ever sent).
+        Index("ix_reports_reporter_phone", "reporter_phone", "created_at"),
         # Reading at scale (#8, bench/RESULTS.md): lists filtered by category (and status and
         # date), a unit's cases by status, the carded open cases (by unit).
         Index("ix_reports_category_status_created", "category_code", "status", "created_at"),
@@ -132,7 +134,7 @@ class Report(Base):
 
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     reporter_name: Mapped[str | None] = mapped_column(String(60))
-    reporter_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
     client_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
     # A filing keyed by its client_uuid is its own retry record: the keyed hash of the request
     # (app.core.idempotency.fingerprint) beside the unique key, instead of a second row.

@@ -42,11 +42,17 @@ class ReportSuggestion(Base):
     meaning_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     # A hash of the sender's network address when the channel knows it (flooding check).
     client_key: Mapped[str | None] = mapped_column(String(32))
+    # A hash of the exact description (app/triage/suggestions.text_key): the same-text flooding
+    # check finds the day's equal texts by an index instead of comparing every report of the day.
+    text_key: Mapped[str | None] = mapped_column(String(32))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     # The flooding check reads one sender's last day, not all they ever sent (a shared address
     # behind a carrier's NAT sends without end): see suggestions._earlier_counts.
-    __table_args__ = (Index("ix_report_suggestions_client_key", "client_key", "computed_at"),)
+    __table_args__ = (
+        Index("ix_report_suggestions_client_key", "client_key", "computed_at"),
+        Index("ix_report_suggestions_text_key", "text_key", "computed_at"),
+    )
 
 
 class TriageRule(Base):

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Float, Text, bindparam, cast, func, or_, select
+from sqlalchemy import Float, Text, bindparam, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import now
@@ -217,6 +217,7 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
         "since": report.created_at - FLOOD_WINDOW,
         "until": report.created_at,
         "text": report.description,
+        "text_key": text_key(report.description),
         "phone": report.reporter_phone,
         "client": client_key,
     }
@@ -225,28 +226,55 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
     return counts.get("phone", 0), counts.get("client", 0), counts["text"]
 
 
+def text_key(description: str) -> str:
+    """What the same-text check looks a description up by: equal texts, equal keys. Not a
+    secret (md5 is here only a short, even spread of the text); the query compares the texts too."""
+    return hashlib.md5(description.encode(), usedforsecurity=False).hexdigest()
+
+
 @cache
 def _flood_counts_query(names: tuple[str, ...]):
-    """The flood counts' query for these checks, built once per process (the values are bound):
-    one count per check over the last day's reports that meet any of them."""
-    same = {
-        "text": Report.description == bindparam("text"),
-        "phone": Report.reporter_phone == bindparam("phone"),
-        "client": Report.id.in_(
-            # Bounded by the window: a report sent in it was sorted no earlier than it was sent.
-            select(ReportSuggestion.report_id).where(
-                ReportSuggestion.client_key == bindparam("client"),
-                ReportSuggestion.computed_at >= bindparam("since"),
-            )
-        ),
-    }
-    return select(*(func.count(Report.id).filter(same[name]) for name in names)).where(
+    """The flood counts' query for these checks, built once per process (the values are bound).
+
+    Each count reads only its own matches of the day, by an index that starts with what it
+    matches (text key, phone, address key) and goes on with the time: comparing every report
+    of the day cost 3 ms per report at a district's volume, more as the day filled."""
+    earlier = (
         Report.id != bindparam("report_id"),
         # Earlier only: sorted later (the pre-sorter, a recompute), later ones must not count.
         Report.created_at >= bindparam("since"),
         Report.created_at <= bindparam("until"),
-        or_(*(same[name] for name in names)),
     )
+
+    def sorted_with(column, value: str, *more):
+        # Bounded by the window: a report sent in it was sorted no earlier than it was sent.
+        # So a report not sorted yet (the pre-sorter beside intake is behind) is not counted.
+        return (
+            select(func.count())
+            .select_from(ReportSuggestion)
+            .join(Report, Report.id == ReportSuggestion.report_id)
+            .where(
+                column == bindparam(value),
+                ReportSuggestion.computed_at >= bindparam("since"),
+                *earlier,
+                *more,
+            )
+            .scalar_subquery()
+        )
+
+    counts = {
+        # The texts are compared too: two texts with one key must not count as one.
+        "text": lambda: sorted_with(
+            ReportSuggestion.text_key, "text_key", Report.description == bindparam("text")
+        ),
+        "phone": lambda: (
+            select(func.count())
+            .where(Report.reporter_phone == bindparam("phone"), *earlier)
+            .scalar_subquery()
+        ),
+        "client": lambda: sorted_with(ReportSuggestion.client_key, "client"),
+    }
+    return select(*(counts[name]() for name in names))
 
 
 def client_key_for(address: str | None) -> str | None:
@@ -286,6 +314,7 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
     suggestion = None if new else db.session.get(ReportSuggestion, report.id)
     if suggestion is None:
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
+    suggestion.text_key = text_key(report.description)
     vector = finder().embed(report, suggestion)  # the embedding finder's one embedding, or None
     apply_text_rules(suggestion, report, rules or RuleSet.load(), vector)
     own_category = report.category_code or suggestion.suggested_category_code

@@ -112,3 +112,26 @@ def test_unit_changes_are_seen_at_once(app, areas):
     assert locate(*INSIDE_S2).unit is None
     create_unit("dept-S2", "二号街道司法所", "department", "S2")
     assert locate(*INSIDE_S2).unit.code == "dept-S2"
+
+
+def test_a_served_process_keeps_the_index_out_of_full_collections(app, areas, monkeypatch):
+    """Served (wsgi.py sets SETTLE_HEAP), a new index is frozen out of the collector's passes:
+    a full collection would otherwise walk every area and polygon of it (app/core/heap.py)."""
+    import gc
+
+    from app.areas.locate_index import EXTENSION, area_index
+
+    app.extensions.pop(EXTENSION, None)
+    index = area_index()  # not served: the index stays where the collector sees it
+    assert id(index.areas[0]) in {id(o) for o in gc.get_objects()}
+    monkeypatch.setitem(app.config, "SETTLE_HEAP", True)
+    app.extensions.pop(EXTENSION, None)
+    try:
+        index = area_index()
+        walked = {id(o) for o in gc.get_objects()}
+        assert gc.get_freeze_count() > 0
+        assert not any(id(area) in walked for area in index.areas)
+        # Still the same answers.
+        assert locate(*INSIDE_S2).routing_area.code == "S2"
+    finally:
+        gc.unfreeze()

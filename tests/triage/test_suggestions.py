@@ -223,3 +223,77 @@ def test_a_broken_rule_never_costs_a_report_and_the_queue_still_answers(
     item = response.json["items"][0]
     assert item["report"]["id"] == report.id
     assert item["suggestions"]["risk_reasons"] == ["自动建议暂不可用，请人工判断"]
+
+
+def test_the_same_text_again_and_again_in_a_day_is_flagged(file_report):
+    text = "楼下烧烤店油烟太大，熏得开不了窗"
+    with frozen_at(T0) as clock:
+        rows = []
+        for _ in range(4):
+            rows.append(suggestion(file_report(text)))
+            clock.advance(timedelta(hours=2))
+        other = suggestion(file_report("楼下烧烤店油烟太大，熏得开不了窗户"))
+        clock.advance(timedelta(hours=25))
+        next_day = suggestion(file_report(text))
+    assert [r.junk_reasons for r in rows[:3]] == [[], [], []]
+    assert rows[3].junk_reasons == ["相同内容24小时内已出现3次"]
+    assert other.junk_reasons == []  # one character more is another text
+    # 25 hours after the last of them: all four are outside the day looked back on.
+    assert next_day.junk_reasons == []
+
+
+def test_texts_that_share_a_key_are_still_compared(file_report, monkeypatch):
+    """The key only finds the day's candidates by index; equal keys of different texts (a hash
+    can collide) must not count as the same text."""
+    from app.triage import suggestions
+
+    monkeypatch.setattr(suggestions, "text_key", lambda description: "0" * 32)
+    with frozen_at(T0) as clock:
+        for i in range(4):
+            file_report(f"第{i}栋楼道灯坏了，晚上看不见路")
+            clock.advance(timedelta(minutes=10))
+        last = suggestion(file_report("第9栋楼道灯坏了，晚上看不见路"))
+        repeated = [suggestion(file_report("第0栋楼道灯坏了，晚上看不见路")) for _ in range(3)]
+    assert last.junk_reasons == []
+    assert repeated[-1].junk_reasons == ["相同内容24小时内已出现3次"]
+
+
+def test_a_phone_counts_its_last_day_only(file_report):
+    phone = "13900002222"
+    with frozen_at(T0) as clock:
+        for i in range(6):
+            file_report(f"第{i}次反映：小区路灯不亮", reporter_phone=phone)
+        clock.advance(timedelta(hours=24, minutes=1))
+        later = suggestion(file_report("又来反映：小区路灯不亮", reporter_phone=phone))
+        clock.advance(timedelta(minutes=1))
+        for i in range(4):
+            file_report(f"第{i}次追问：小区路灯不亮", reporter_phone=phone)
+        fifth = suggestion(file_report("第五次追问：小区路灯不亮", reporter_phone=phone))
+    assert later.junk_reasons == []
+    assert fifth.junk_reasons == ["同一号码24小时内已提交5条"]
+
+
+def test_migration_0029_keys_the_last_two_days_texts(file_report):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from app.triage.suggestions import text_key
+
+    path = Path(__file__).parents[2] / "migrations/versions/0029_flood_keys.py"
+    spec = importlib.util.spec_from_file_location("m0029", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with frozen_at(datetime.now(UTC) - timedelta(days=3)):
+        old = file_report("三天前：垃圾桶满了没人收")
+    new = file_report("今天：垃圾桶满了没人收")
+    # As stored before 0029: no keys.
+    db.session.execute(text("UPDATE report_suggestions SET text_key = NULL"))
+    db.session.commit()
+    assert migration.backfill(db.session.connection()) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert suggestion(new).text_key == text_key("今天：垃圾桶满了没人收")
+    assert suggestion(old).text_key is None
+    assert migration._text_key("今天：垃圾桶满了没人收") == text_key("今天：垃圾桶满了没人收")
