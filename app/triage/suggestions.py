@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Float, Text, bindparam, cast, func, select
+from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import now
@@ -43,6 +43,10 @@ FLOOD_WINDOW = timedelta(hours=24)
 PHONE_FLOOD_AT = 5  # earlier reports from one phone in a day
 CLIENT_FLOOD_AT = 10  # from one network address (higher: offices and estates share one)
 SAME_TEXT_FLOOD_AT = 3
+# Each flood count stops here: past it the cleaner learns nothing more, and one address behind
+# a carrier's NAT (or a script) can send thousands in a day, each of which would be counted
+# again for every report it sends.
+FLOOD_COUNT_CAP = 50
 TEST_TEXTS = frozenset({"测试", "test", "ceshi", "试一下", "试试", "测试一下", "asdf", "hello"})
 
 
@@ -195,12 +199,17 @@ def junk(report: Report, client_key: str | None) -> tuple[float, list[str]]:
         flag(0.4, "疑似测试内容")
     phone, client, text = _earlier_counts(report, client_key)
     if phone >= PHONE_FLOOD_AT:
-        flag(0.3, f"同一号码24小时内已提交{phone}条")
+        flag(0.3, f"同一号码24小时内已提交{_counted(phone, '条')}")
     if client >= CLIENT_FLOOD_AT:
-        flag(0.3, f"同一来源24小时内已提交{client}条")
+        flag(0.3, f"同一来源24小时内已提交{_counted(client, '条')}")
     if text >= SAME_TEXT_FLOOD_AT:
-        flag(0.3, f"相同内容24小时内已出现{text}次")
+        flag(0.3, f"相同内容24小时内已出现{_counted(text, '次')}")
     return round(min(1.0, score), 2), reasons
+
+
+def _counted(count: int, unit: str) -> str:
+    """「6条」, or 「100条以上」 where the count stopped at its cap."""
+    return f"{count}{unit}" if count < FLOOD_COUNT_CAP else f"{FLOOD_COUNT_CAP}{unit}以上"
 
 
 def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, int]:
@@ -220,6 +229,7 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
         "text_key": text_key(report.description),
         "phone": report.reporter_phone,
         "client": client_key,
+        "cap": FLOOD_COUNT_CAP,
     }
     row = db.session.execute(_flood_counts_query(names), params).one()
     counts = dict(zip(names, row, strict=True))
@@ -246,11 +256,16 @@ def _flood_counts_query(names: tuple[str, ...]):
         Report.created_at <= bindparam("until"),
     )
 
+    def capped_count(rows):
+        # Reads at most `cap` rows of a sender who sends without end.
+        limited = rows.limit(bindparam("cap", type_=Integer)).subquery()
+        return select(func.count()).select_from(limited).scalar_subquery()
+
     def sorted_with(column, value: str, *more):
         # Bounded by the window: a report sent in it was sorted no earlier than it was sent.
         # So a report not sorted yet (the pre-sorter beside intake is behind) is not counted.
-        return (
-            select(func.count())
+        return capped_count(
+            select(Report.id)
             .select_from(ReportSuggestion)
             .join(Report, Report.id == ReportSuggestion.report_id)
             .where(
@@ -259,7 +274,6 @@ def _flood_counts_query(names: tuple[str, ...]):
                 *earlier,
                 *more,
             )
-            .scalar_subquery()
         )
 
     counts = {
@@ -267,10 +281,8 @@ def _flood_counts_query(names: tuple[str, ...]):
         "text": lambda: sorted_with(
             ReportSuggestion.text_key, "text_key", Report.description == bindparam("text")
         ),
-        "phone": lambda: (
-            select(func.count())
-            .where(Report.reporter_phone == bindparam("phone"), *earlier)
-            .scalar_subquery()
+        "phone": lambda: capped_count(
+            select(Report.id).where(Report.reporter_phone == bindparam("phone"), *earlier)
         ),
         "client": lambda: sorted_with(ReportSuggestion.client_key, "client"),
     }

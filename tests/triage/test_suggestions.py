@@ -297,3 +297,19 @@ def test_migration_0029_keys_the_last_two_days_texts(file_report):
     assert suggestion(new).text_key == text_key("今天：垃圾桶满了没人收")
     assert suggestion(old).text_key is None
     assert migration._text_key("今天：垃圾桶满了没人收") == text_key("今天：垃圾桶满了没人收")
+
+
+def test_a_flood_count_stops_at_its_cap(file_report, monkeypatch):
+    """One sender's count reads at most the cap's rows of the day, and says so."""
+    from app.triage import suggestions
+
+    monkeypatch.setattr(suggestions, "FLOOD_COUNT_CAP", 6)
+    phone = "13900003333"
+    with frozen_at(T0) as clock:
+        rows = []
+        for i in range(9):
+            rows.append(suggestion(file_report(f"第{i}次反映：小区水压低", reporter_phone=phone)))
+            clock.advance(timedelta(minutes=3))
+    assert rows[5].junk_reasons == ["同一号码24小时内已提交5条"]
+    assert rows[6].junk_reasons == ["同一号码24小时内已提交6条以上"]
+    assert rows[8].junk_reasons == ["同一号码24小时内已提交6条以上"]
