@@ -11,7 +11,7 @@ The SQL below is a frozen copy of app/core/version_sql.py at this revision (a mi
 its DDL).
 
 Revision ID: 0028_change_versions
-Revises: 0029_flood_keys
+Revises: 0030_candidate_window
 Create Date: 2026-12-01 07:20:00
 
 """
@@ -19,7 +19,7 @@ Create Date: 2026-12-01 07:20:00
 from alembic import op
 
 revision = "0028_change_versions"
-down_revision = "0029_flood_keys"
+down_revision = "0030_candidate_window"
 branch_labels = None
 depends_on = None
 
