@@ -1,6 +1,7 @@
 """Figures of the triage evaluation set without a database, for tuning and for the record.
 
     python -m bench.triage_quality [--split train|heldout] [--meaning lexicon|embedding] [--old]
+                                   [--strip SHARE]
 
 Replays the set in time order as intake would (the same radius, window and cap on the
 candidates, the same scoring functions as app/triage/suggestions.py) and prints precision and
@@ -15,7 +16,9 @@ A training report's category comes from models that have not seen it: 3 folds by
 every wording and flatter a model (naive Bayes scored 0.98 with folds by place, 0.82 with folds
 by wording). `--meaning embedding --fit` refits that finder's duplicate score
 (app/triage/embedding.py) by logistic regression on the training split's candidate pairs and
-prints the weights with precision and recall per threshold.
+prints the weights with precision and recall per threshold. `--strip 0.5` (lexicon) suggests
+each category from the text with half its lexicon words dropped: a training-split stand-in for
+wordings the lexicons do not list (the category figure only means that then).
 """
 
 import argparse
@@ -51,6 +54,35 @@ def wording_fold(item) -> int | None:
     raise ValueError(f"report {item.key}: no training wording matches")
 
 
+def without_lexicon_words(text: str, share: float, seed: int) -> str:
+    """`text` as a writer avoiding the lexicons might have put it: each occurrence of a word
+    of the synonym lexicon, the concept lexicon or the seeded keywords dropped with probability
+    `share` (longest words first). The held-out wordings were written to avoid the lexicons;
+    on the training split, whose wordings the lexicons were written from, this shows how a
+    category model fares when its listed words are missing."""
+    import random
+
+    from app.triage.category_words import CONCEPTS
+    from app.triage.lexicon import SYNONYMS
+    from app.triage.seed import CATEGORY_KEYWORDS
+
+    listed = {w for group in SYNONYMS for w in group} | {w for _, ws in CONCEPTS for w in ws}
+    listed |= {w for _, _, ws in CATEGORY_KEYWORDS for w in ws}
+    longest_first = sorted(listed, key=len, reverse=True)
+    rng = random.Random(seed)
+    out, i = [], 0
+    while i < len(text):
+        word = next((w for w in longest_first if text.startswith(w, i)), None)
+        if word is None:
+            out.append(text[i])
+            i += 1
+            continue
+        if rng.random() >= share:
+            out.append(word)
+        i += len(word)
+    return "".join(out)
+
+
 def seeded_ruleset() -> RuleSet:
     rows = [SimpleNamespace(**row) for row in seeded_rules()]
     return RuleSet([r for r in rows if r.kind == "category"], [r for r in rows if r.kind == "risk"])
@@ -71,10 +103,15 @@ def old_score(text: float, mine: str | None, other: str | None, distance_m: floa
 
 
 def run(
-    old: bool, minimum: float | None = None, pairs: list | None = None, meaning: str = "lexicon"
+    old: bool,
+    minimum: float | None = None,
+    pairs: list | None = None,
+    meaning: str = "lexicon",
+    strip: float = 0.0,
 ):
     """`meaning`: the finder (lexicon or embedding). `pairs`: if given (embedding), every
-    training pair compared is appended as (features, same matter)."""
+    training pair compared is appended as (features, same matter). `strip` (lexicon): the
+    share of lexicon words dropped from the text the category is suggested from."""
     items = load()
     rules = seeded_ruleset()
     if old:
@@ -106,7 +143,10 @@ def run(
             def categorise_item(item):
                 fold = fold_of[item.key]
                 words = by_wording.get(fold, (0, None))[1]
-                return categorise.suggest(rules, item.description, words)[0]
+                text = item.description
+                if strip:
+                    text = without_lexicon_words(text, strip, item.key)
+                return categorise.suggest(rules, text, words)[0]
         else:
             from app.triage import semantic
             from app.triage.embedding import suggest
@@ -267,11 +307,16 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--fit", action="store_true", help="embedding: refit the duplicate score")
     parser.add_argument("--meaning", default="lexicon", choices=("lexicon", "embedding"))
+    parser.add_argument(
+        "--strip", type=float, default=0.0, help="lexicon: drop this share of lexicon words"
+    )
     args = parser.parse_args()
     if args.fit:
         fit()
         return
-    items, predicted, categories, cost = run(args.old, args.min, meaning=args.meaning)
+    items, predicted, categories, cost = run(
+        args.old, args.min, meaning=args.meaning, strip=args.strip
+    )
     print(figures(items, predicted, categories, args.split), cost)
     if args.errors:
         from tests.triage.evalset import true_pairs

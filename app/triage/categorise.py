@@ -8,10 +8,16 @@ out of context (「物业也不管」 in a parking complaint), so they vote alon
 instead of overruling it. `preamble` is that order, for both finders.
 
 The learnt part is a multinomial naive Bayes over the words app/triage/meaning.py reads (so
-synonyms count as one word) and the characters and character pairs of the text without the
+synonyms count as one word), the characters and character pairs of the text without the
 place (so a word the lexicon lacks still shares characters with one it has: 电单车 / 电动车),
-trained on the evaluation set's training split and the seeded keywords (so a category that set
-lacks still has words). The model is a small JSON file in the package
+and the concepts of app/triage/category_words.py its wording names (so 「气罐」 counts where
+training only saw 「液化气」), trained on the evaluation set's training split and the seeded
+keywords (so a category that set lacks still has words). A concept weighs CONCEPT_WEIGHT
+features: a report has a handful of concepts against dozens of characters and pairs, so at
+weight 1 they were drowned out. Where no concept word occurs the model is naive Bayes over
+words and characters as before: that is why the concepts are added to it rather than
+replacing it (the word-and-concept softmax of app/triage/concept_model.py, alone, lost the
+characters and did worse on the held-out split). The model is a small JSON file in the package
 (app/triage/data/category_model.json), rebuilt with
 
     python -m app.triage.categorise tests/data/triage_eval.jsonl
@@ -26,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from app.triage.category_words import concepts_in, written_word
 from app.triage.lexicon import STOPWORDS
 from app.triage.meaning import PLACE_WEIGHT, matter_text, terms
 from app.triage.numbers import quantities
@@ -42,20 +49,30 @@ MIN_CONFIDENCE_CHARS_ONLY = 0.6
 SEEDED = frozenset(
     (r["kind"], r["match"], r["pattern"], r["target"], float(r["weight"])) for r in seeded_rules()
 )
-CHAR, PAIR = "字:", "双:"
+CHAR, PAIR, CONCEPT = "字:", "双:", "概:"
+# How many features a concept counts as. Chosen on the training split (bench/RESULTS.md,
+# 2026-12-01 h15e): accuracy rose from weight 1 to 4 and stayed within 0.03 from 4 to 8, with
+# folds by wording, by voice, and with lexicon words dropped from the texts; the smallest
+# weight on that plateau leaves the characters the most say where no concept word is used.
+CONCEPT_WEIGHT = 4.0
 
 
 def features(text: str, characters: bool = True) -> list[str]:
-    """The words that say what kind of matter it is (not the place, not numbers), then its
-    characters and character pairs."""
+    """The words that say what kind of matter it is (not the place, not numbers) and the
+    concepts they name, then (`characters`) its characters and character pairs."""
     found = terms(text)
     words = [word for word, weight in found.weights.items() if weight > PLACE_WEIGHT]
+    rest = matter_text(text)
+    words += [CONCEPT + name for name in concepts_in(rest)]
     if not characters:
         return words
-    rest = matter_text(text)
     chars = {CHAR + c for c in rest if c not in STOPWORDS}
     pairs = {PAIR + rest[i : i + 2] for i in range(len(rest) - 1)}
     return words + sorted(chars) + sorted(pairs)
+
+
+def weight(feature: str) -> float:
+    return CONCEPT_WEIGHT if feature.startswith(CONCEPT) else 1.0
 
 
 def train(documents: list[tuple[str, str]]) -> dict:
@@ -94,9 +111,21 @@ class NaiveBayes:
         # Per feature, only the categories that have seen it, as their lift over unseen: a
         # report then costs its features' few categories, not every feature × every category.
         self.lift: dict[str, list[tuple[str, float]]] = {}
+        # A concept's lift is CONCEPT_WEIGHT times its own, applied here once for all reports.
         for code, words in self.log_p.items():
             for word, log_p in words.items():
-                self.lift.setdefault(word, []).append((code, log_p - self.unseen[code]))
+                lift = weight(word) * (log_p - self.unseen[code])
+                self.lift.setdefault(word, []).append((code, lift))
+        # Per word (not characters), log P(word | category) summed over every category: how
+        # telling a word is for one category against the rest is then one subtraction.
+        unseen_total = sum(self.unseen.values())
+        self.summed: dict[str, float] = {}
+        for code, words in self.log_p.items():
+            for word, log_p in words.items():
+                if not word.startswith((CHAR, PAIR)):
+                    self.summed[word] = self.summed.get(word, unseen_total) + (
+                        log_p - self.unseen[code]
+                    )
 
     def predict(
         self, text: str, votes: dict[str, float] | None = None
@@ -107,10 +136,10 @@ class NaiveBayes:
         found = [f for f in features(text) if f in self.known]
         if not found and not votes:
             return None, 0.0, []
+        concepts = sum(1 for f in found if f.startswith(CONCEPT))
+        counted = len(found) + (CONCEPT_WEIGHT - 1.0) * concepts
         scores = {
-            code: self.prior[code]
-            + len(found) * self.unseen[code]
-            + SEED_VOTE * votes.get(code, 0.0)
+            code: self.prior[code] + counted * self.unseen[code] + SEED_VOTE * votes.get(code, 0.0)
             for code in self.log_p
         }
         for feature in found:
@@ -121,14 +150,29 @@ class NaiveBayes:
         posterior = 1.0 / sum(math.exp(s - top) for s in scores.values())
         # The words (not characters) most telling for that category against the others.
         lifts = {}
+        others = len(self.log_p) - 1
         for word in found:
-            if word.startswith((CHAR, PAIR)):
-                continue
-            others = [self.log_p[c].get(word, self.unseen[c]) for c in self.log_p if c != best]
-            lifts[word] = self.log_p[best].get(word, self.unseen[best]) - sum(others) / len(others)
+            if word in self.summed:
+                own = self.log_p[best].get(word, self.unseen[best])
+                lifts[word] = own - (self.summed[word] - own) / others
         telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
-        written = terms(text).written
-        return best, posterior, [written.get(w, w) for w in telling[:3]]
+        return best, posterior, shown(text, telling)[:3]
+
+
+def shown(text: str, telling: list[str]) -> list[str]:
+    """The telling words as the text wrote them, a concept as its word in the text; a word
+    inside one already shown (「漏」 in 「漏水」) says nothing more and is left out."""
+    written = terms(text).written
+    rest = matter_text(text)
+    out: list[str] = []
+    for feature in telling:
+        if feature.startswith(CONCEPT):
+            word = written_word(rest, feature[len(CONCEPT) :])
+        else:
+            word = written.get(feature, feature)
+        if not any(word in other or other in word for other in out):
+            out.append(word)
+    return out
 
 
 def is_seeded(rule) -> bool:

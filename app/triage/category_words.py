@@ -13,6 +13,8 @@ text without its place names, so a word needs no segmenter to be found; single c
 only where they are telling on their own.
 """
 
+from functools import lru_cache
+
 # (concept, words). A concept is named for what it is, not for a category: the model learns
 # which categories each points to (油烟 is pollution, 明火 is gas or fire).
 CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -145,6 +147,32 @@ CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
-def concepts_in(text: str) -> list[str]:
-    """The concepts whose words occur in `text` (already without place names, lower case)."""
-    return [name for name, words in CONCEPTS if any(word in text for word in words)]
+# Word → its concepts, and the lengths words come in: a text's concepts are then found by
+# looking up its few substrings of those lengths (about 0.016 ms for a report) instead of
+# searching the text for each of 810 words (about 0.06 ms, more than naive Bayes itself).
+_CONCEPTS_OF: dict[str, list[str]] = {}
+for _name, _words in CONCEPTS:
+    for _word in _words:
+        _CONCEPTS_OF.setdefault(_word, []).append(_name)
+_LENGTHS = sorted({len(word) for word in _CONCEPTS_OF})
+_ORDER = {name: number for number, (name, _) in enumerate(CONCEPTS)}
+_WORDS = dict(CONCEPTS)
+
+
+@lru_cache(maxsize=8192)
+def concepts_in(text: str) -> tuple[str, ...]:
+    """The concepts whose words occur in `text` (already without place names, lower case), in
+    the order of CONCEPTS. Kept per process: a category is suggested from a text's features
+    and then asked whether it knew any of its words."""
+    found: set[str] = set()
+    for start in range(len(text)):
+        for length in _LENGTHS:
+            names = _CONCEPTS_OF.get(text[start : start + length])
+            if names:
+                found.update(names)
+    return tuple(sorted(found, key=_ORDER.__getitem__))
+
+
+def written_word(text: str, name: str) -> str:
+    """The longest word of concept `name` that `text` uses: what a cleaner is shown."""
+    return max((word for word in _WORDS[name] if word in text), key=len)

@@ -46,7 +46,7 @@ SAME_TEXT_FLOOD_AT = 3
 # Each flood count stops here: past it the cleaner learns nothing more, and one address behind
 # a carrier's NAT (or a script) can send thousands in a day, each of which would be counted
 # again for every report it sends.
-FLOOD_COUNT_CAP = 100
+FLOOD_COUNT_CAP = 50
 TEST_TEXTS = frozenset({"测试", "test", "ceshi", "试一下", "试试", "测试一下", "asdf", "hello"})
 
 
