@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.core import versions
 from app.core.clock import in_shanghai, now
+from app.core.plain_dump import instance_dumper
 from app.core.version_sql import SUBSCRIPTIONS
 from app.extensions import db
 from app.reports.models import ReportEvent
@@ -58,7 +59,8 @@ REPORT_FIELDS = (
     "updated_at",
     "version",
 )
-_report_schema = ReportSchema(only=REPORT_FIELDS)
+# Dumped by the plain dumper: the same dict as the schema's, at every report filed.
+_dump_report = instance_dumper(ReportSchema(only=REPORT_FIELDS))
 _PENDING = "webhook_outbox_pending"
 
 
@@ -73,7 +75,7 @@ def event_payload(name: str, event: ReportEvent) -> dict:
     return {
         "event": name,
         "occurred_at": in_shanghai(event.created_at).isoformat(),
-        "report": _report_schema.dump(event.report),
+        "report": _dump_report(event.report),
         "change": {
             "action": event.action,
             "from_status": event.from_status,
