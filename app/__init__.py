@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import models  # noqa: F401  (every table on the metadata)
 from app.config import Config, check_production_safety, from_environment
+from app.core import versions
 from app.core.clean_input import check_request_text
 from app.core.database import (
     configure_postgresql_engine,
@@ -132,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             configure_sqlite_engine(db.engine, app.config["SPATIALITE_LIBRARY_PATH"])
         else:
             configure_postgresql_engine(db.engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
+        versions.install(db.engine)
     if app.config["STATS_DATABASE_URL"]:
         replica_uri = database_uri({"DATABASE_URL": app.config["STATS_DATABASE_URL"]}, "")
         replica = add_replica(app, replica_uri, engine_options(replica_uri, app.config))

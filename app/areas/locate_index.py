@@ -4,10 +4,10 @@ Every report is routed on arrival, so this is on the intake path. A spatial quer
 with its areas and unit loaded as ORM entities, cost about three times the bare query and had
 a long tail on PostGIS (bench/RESULTS.md); answering from a shapely STRtree costs ~20 µs.
 The index is kept per app and per process, and trusted only while the routing version (one
-number that triggers change with every write to areas or units, app/areas/version_sql.py)
-is the one it was built at: that one-row read, in the caller's transaction, is all a point
-costs the database. A transaction that has changed areas sees its own version and so its own
-areas, as the spatial query did.
+number that triggers change with every write to areas or units, app/core/version_sql.py)
+is the one it was built at: that number, read once per transaction with the other change
+versions (app/core/versions.py), is all a point costs the database. A transaction that has
+changed areas sees its own version and so its own areas, as the spatial query did.
 
 Containment is GEOS's (PostGIS and SpatiaLite answer ST_Contains alike): a point on a
 border is in neither polygon; tests/areas check the answers agree with the database's.
@@ -21,13 +21,14 @@ import shapely
 from flask import current_app
 from sqlalchemy import LargeBinary, func, select, type_coerce
 
-from app.areas.models import ROUTING_LEVEL, Area, RoutingVersion, level_rank
+from app.areas.models import ROUTING_LEVEL, Area, level_rank
+from app.core import versions
 from app.core.heap import settle
+from app.core.version_sql import ROUTING
 from app.extensions import db
 from app.units.models import Unit
 
 EXTENSION = "jiefen.area_index"
-_VERSION = select(RoutingVersion.version).where(RoutingVersion.id == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +80,10 @@ _build_lock = threading.Lock()
 
 def area_index() -> AreaIndex:
     """The index for the database as this transaction sees it, built again when it changed."""
-    version = db.session.connection().execute(_VERSION).scalar()
+    version = versions.current(ROUTING, db.session.connection())
     index: AreaIndex | None = current_app.extensions.get(EXTENSION)
-    if index is not None and index.version == version:
+    # No row (a table emptied by hand) says nothing about the areas: build again.
+    if index is not None and version is not None and index.version == version:
         return index
     with _build_lock:
         index = _build(version)

@@ -52,7 +52,8 @@ class Area(Base):
 
 
 class RoutingVersion(Base):
-    """One row, its number changed by every write to areas or units (app/areas/version_sql.py)."""
+    """One row per watched thing (routing: areas and units; triage rules; webhook
+    subscriptions), its number changed by every write to it (app/core/version_sql.py)."""
 
     __tablename__ = "routing_version"
 
@@ -61,9 +62,9 @@ class RoutingVersion(Base):
 
 
 def _attach_triggers() -> None:
-    """create_all (the test suite) makes the triggers too, once areas and units are there; the
-    migration makes them for real databases."""
-    from app.areas.version_sql import create_statements, drop_statements
+    """create_all (the test suite) makes the triggers too, once every watched table is there;
+    the migrations make them for real databases."""
+    from app.core.version_sql import create_statements, drop_statements
 
     for dialect in ("postgresql", "sqlite"):
         for statement in create_statements(dialect):

@@ -86,7 +86,13 @@ def _converter(field: ma.fields.Field) -> Callable[[Any, str, Any], Any]:
 def dumper(schema: type[ma.Schema]) -> Callable[[Any], dict]:
     """A function dumping one object as `schema().dump` does (declared fields, no `only`,
     no hooks: schemas with dump hooks are refused rather than dumped differently)."""
-    instance = instance_of(schema)
+    return instance_dumper(instance_of(schema))
+
+
+def instance_dumper(instance: ma.Schema) -> Callable[[Any], dict]:
+    """The same for one schema instance, as made (its `only` and `exclude` included): build it
+    once and keep it."""
+    schema = type(instance)
     if instance._hooks[ma.decorators.POST_DUMP] or instance._hooks[ma.decorators.PRE_DUMP]:
         raise TypeError(f"{schema.__name__} has dump hooks: dump it with marshmallow")
     plan = []

@@ -1,7 +1,7 @@
 """Creating, finding, rotating and disabling QR sites, and resolving a scanned code."""
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.accounts.models import User
 from app.areas.locate import Located, locate, wgs84_point
@@ -161,24 +161,29 @@ def resolve_code(code: str) -> QrSite:
     return site
 
 
-def count_scan(site: QrSite) -> None:
-    # One UPDATE with the increment in SQL: concurrent scans never overwrite each other.
-    db.session.execute(
-        update(QrSite)
-        .where(QrSite.id == site.id)
-        .values(
-            scan_count=QrSite.scan_count + 1,
-            last_scan_at=now(),
-            updated_at=QrSite.updated_at,  # a scan is not an edit
-        )
-        .execution_options(synchronize_session=False)
+# Built once, run on the session's connection: counting is one UPDATE with the increment in
+# SQL (concurrent scans never overwrite each other), and it ran through the ORM's bulk-update
+# path, statement built anew, on every report filed from a poster.
+_SITES = QrSite.__table__
+_COUNT_SCAN = (
+    update(_SITES)
+    .where(_SITES.c.id == bindparam("site_id"))
+    .values(
+        scan_count=_SITES.c.scan_count + 1,
+        last_scan_at=bindparam("at", type_=_SITES.c.last_scan_at.type),
+        updated_at=_SITES.c.updated_at,  # a scan is not an edit
     )
+)
+_COUNT_REPORT = (
+    update(_SITES)
+    .where(_SITES.c.id == bindparam("site_id"))
+    .values(report_count=_SITES.c.report_count + 1, updated_at=_SITES.c.updated_at)
+)
+
+
+def count_scan(site: QrSite) -> None:
+    db.session.connection().execute(_COUNT_SCAN, {"site_id": site.id, "at": now()})
 
 
 def count_report(site: QrSite) -> None:
-    db.session.execute(
-        update(QrSite)
-        .where(QrSite.id == site.id)
-        .values(report_count=QrSite.report_count + 1, updated_at=QrSite.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.connection().execute(_COUNT_REPORT, {"site_id": site.id})

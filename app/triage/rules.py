@@ -8,11 +8,13 @@ from typing import Any
 
 import re2
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.categories.service import active_category
+from app.core import versions
 from app.core.errors import Invalid
 from app.core.lookup import get_or_404
+from app.core.version_sql import RULES
 from app.extensions import db
 from app.reports.models import RISK_LEVELS
 from app.stats.labels import RISK_NAMES
@@ -20,12 +22,6 @@ from app.triage.models import NUMERIC_MATCHES, RULE_KINDS, RULE_MATCHES, TriageR
 from app.triage.numbers import Quantities, quantities
 
 CACHE_KEY = "jiefen.triage_rules"
-RULES_VERSION = select(
-    func.count(TriageRule.id),
-    func.max(TriageRule.id),
-    func.max(TriageRule.updated_at),
-    func.sum(TriageRule.weight),
-)
 RISK_RANK = {level: rank for rank, level in enumerate(RISK_LEVELS, start=1)}
 
 
@@ -97,13 +93,14 @@ class RuleSet:
         """The active rules, reloaded only when the table changed.
 
         This runs for every report that arrives; reading and building a few hundred rule rows
-        cost more than the rest of pre-sorting, so each process keeps the last set and asks
-        the database only for a fingerprint of the table (any edit moves it: an edit sets
-        updated_at, a new rule moves the count and the largest id).
+        cost more than the rest of pre-sorting, so each process keeps the last set under the
+        rules' change version (triggers move it with every write to the table, in the
+        writer's transaction; app/core/version_sql.py), read once per transaction with the
+        other versions. No row (a table emptied by hand) is never trusted.
         """
-        version = tuple(db.session.execute(RULES_VERSION).one())
+        version = versions.current(RULES, db.session.connection())
         cache = current_app.extensions.setdefault(CACHE_KEY, {})
-        if cache.get("version") != version:
+        if version is None or cache.get("version") != version:
             cache["rules"], cache["version"] = cls._read(), version
         return cache["rules"]
 
@@ -122,7 +119,7 @@ class RuleSet:
 
     @staticmethod
     def forget() -> None:
-        """Drop this process's copy (after an edit, in case the clock did not move)."""
+        """Drop this process's copy (edits need not: they move the version)."""
         current_app.extensions.pop(CACHE_KEY, None)
 
     def category(self, description: str) -> tuple[str | None, list[str]]:
@@ -205,7 +202,6 @@ def create_rule(**fields: Any) -> TriageRule:
     check_rule(rule)
     db.session.add(rule)
     db.session.flush()
-    RuleSet.forget()
     return rule
 
 
@@ -220,11 +216,9 @@ def update_rule(rule_id: int, **fields: Any) -> TriageRule:
             setattr(rule, name, fields[name])
     check_rule(rule)
     db.session.flush()
-    RuleSet.forget()
     return rule
 
 
 def delete_rule(rule_id: int) -> None:
     db.session.delete(get_rule(rule_id))
     db.session.flush()
-    RuleSet.forget()

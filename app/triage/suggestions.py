@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import now
 from app.core.coords import haversine_m
-from app.core.database import insert_now
+from app.core.database import driver_savepoint, insert_now
 from app.core.spatial import bbox_around, in_bbox, to_shapely, xy
 from app.extensions import db
 from app.lifecycle.states import QUEUED
@@ -352,10 +352,10 @@ def presort(report: Report, rules: RuleSet | None = None) -> bool:
     """Store a new report's suggestions in a savepoint; False (logged) when that failed, and
     the report stays in the queue unsorted."""
     try:
-        # A savepoint on the connection: nothing of the session's own is written inside it
+        # A savepoint below the session: nothing of the session's own is written inside it
         # (the suggestion is one INSERT, added to the session only once it succeeded), so
         # the session's heavier begin_nested (a flush, a snapshot) is not needed.
-        with db.session.connection().begin_nested():
+        with driver_savepoint(db.session, "presort"):
             insert_now(db.session, compute(report, rules, new=True))
         return True
     except Exception:

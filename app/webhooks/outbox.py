@@ -7,11 +7,15 @@ The deliverer makes one delivery per named subscription later (app.webhooks.fan_
 request that files a report writes one row, whatever the number of receivers.
 """
 
+from flask import current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.core import versions
 from app.core.clock import in_shanghai, now
+from app.core.plain_dump import instance_dumper
+from app.core.version_sql import SUBSCRIPTIONS
 from app.extensions import db
 from app.reports.models import ReportEvent
 from app.reports.schemas import ReportSchema
@@ -55,7 +59,8 @@ REPORT_FIELDS = (
     "updated_at",
     "version",
 )
-_report_schema = ReportSchema(only=REPORT_FIELDS)
+# Dumped by the plain dumper: the same dict as the schema's, at every report filed.
+_dump_report = instance_dumper(ReportSchema(only=REPORT_FIELDS))
 _PENDING = "webhook_outbox_pending"
 
 
@@ -70,7 +75,7 @@ def event_payload(name: str, event: ReportEvent) -> dict:
     return {
         "event": name,
         "occurred_at": in_shanghai(event.created_at).isoformat(),
-        "report": _report_schema.dump(event.report),
+        "report": _dump_report(event.report),
         "change": {
             "action": event.action,
             "from_status": event.from_status,
@@ -83,10 +88,26 @@ def event_payload(name: str, event: ReportEvent) -> dict:
     }
 
 
-# Which subscription follows which events: two columns, not the entities (this runs at every
-# commit that recorded a followed event, i.e. on every report filed).
+# Which subscription follows which events: two columns, not the entities, kept per process
+# under the subscriptions' change version (triggers move it when a subscription is added,
+# removed or its events change; app/core/version_sql.py). This runs at every commit that
+# recorded a followed event, i.e. on every report filed: the version, read once with the
+# others in the transaction, is all it asks the database.
 _FOLLOWERS = select(WebhookSubscription.id, WebhookSubscription.events)
+_FOLLOWERS_KEY = "jiefen.webhook_followers"
 _INSERT_OUTBOX = insert(OutboxEvent.__table__)
+
+
+def _followers(session: Session) -> list[tuple[int, frozenset[str]]]:
+    """Every subscription's id and the events it follows, as this transaction sees them."""
+    version = versions.current(SUBSCRIPTIONS, session.connection())
+    kept = current_app.extensions.get(_FOLLOWERS_KEY)
+    # No row (a table emptied by hand) says nothing about the subscriptions: read them.
+    if kept is not None and version is not None and kept[0] == version:
+        return kept[1]
+    followers = [(row.id, frozenset(row.events or ())) for row in session.execute(_FOLLOWERS)]
+    current_app.extensions[_FOLLOWERS_KEY] = (version, followers)
+    return followers
 
 
 def _write_outbox(session: Session) -> None:
@@ -98,7 +119,7 @@ def _write_outbox(session: Session) -> None:
     events = [e for e in noted if e in session]
     if not events:
         return
-    subscriptions = session.execute(_FOLLOWERS).all()
+    subscriptions = _followers(session)
     if not subscriptions:
         return
     session.flush()
@@ -107,7 +128,7 @@ def _write_outbox(session: Session) -> None:
     rows = []
     for event in events:
         name = ACTION_EVENTS[event.action]
-        receivers = [s.id for s in subscriptions if name in s.events]
+        receivers = [id_ for id_, follows in subscriptions if name in follows]
         if receivers:
             rows.append(
                 {

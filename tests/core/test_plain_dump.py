@@ -1,7 +1,7 @@
 """The plain dumper writes what marshmallow writes, byte for byte, for the pages that use it.
 
-The queue, the report lists and the overdue list answer through app.core.plain_dump; their
-schemas stay the contract. Varied reports (every channel, with and without a position, phone,
+The queue, the report lists, the overdue list, the answer to a filed report and the report in
+a webhook's body go through app.core.plain_dump; their schemas stay the contract. Varied reports (every channel, with and without a position, phone,
 category, answers, deadlines, a merge, a claim, duplicate suggestions) are dumped both ways,
 for a viewer who sees phones and one who sees them masked.
 """
@@ -12,14 +12,22 @@ import marshmallow as ma
 import orjson
 import pytest
 
-from app.core.clock import now
-from app.core.plain_dump import dumper
+from app.core.clock import frozen_at, now
+from app.core.plain_dump import dumper, instance_dumper
 from app.core.schemas import Schema
 from app.extensions import db
+from app.reports.intake import NewParty, NewReport, create_report
 from app.reports.routes import ReportPage
-from app.reports.schemas import PhotoSchema, _viewer
+from app.reports.schemas import (
+    PhotoSchema,
+    ReportCreatedSchema,
+    ReportSchema,
+    _viewer,
+    dump_report,
+)
 from app.triage.queue import items_for
 from app.triage.schemas import QueuePageSchema
+from app.webhooks.outbox import REPORT_FIELDS
 from app.workflow.routes import OverduePage
 from tests.helpers.cases import T0, add_case
 from tests.helpers.geometry import FAR_EAST, INSIDE_G1, INSIDE_S2
@@ -108,3 +116,31 @@ def test_a_schema_with_dump_hooks_is_refused():
 
     with pytest.raises(TypeError, match="dump hooks"):
         dumper(Hooked)
+
+
+@pytest.mark.parametrize("role", ["grid_worker", "responder"])
+def test_the_answer_to_a_filed_report_is_the_same_bytes(varied, make_user, role):
+    viewer = make_user(role, ["D"])
+    with frozen_at(T0 + timedelta(hours=5)):
+        parties = [NewParty("张三", phone="13912345678"), NewParty("李四")]
+        new = NewReport("邻里纠纷", "grid_worker", *INSIDE_G1, reporter_phone="13812345678")
+        new.parties = parties
+        filed = create_report(new, viewer).report
+    db.session.commit()
+    for report in [*varied, filed]:
+        token = _viewer.set(viewer)
+        try:
+            marshmallow = orjson.dumps(ReportCreatedSchema().dump(report))
+        finally:
+            _viewer.reset(token)
+        assert orjson.dumps(dump_report(report, viewer, ReportCreatedSchema)) == marshmallow
+    assert b'"parties":[{' in marshmallow and b'"timeline":[{' in marshmallow
+
+
+def test_the_report_in_a_webhook_is_the_same_bytes(varied):
+    schema = ReportSchema(only=REPORT_FIELDS)
+    for report in varied:
+        plain = orjson.dumps(instance_dumper(schema)(report))
+        assert plain == orjson.dumps(schema.dump(report))
+    first = orjson.dumps(instance_dumper(schema)(varied[0]))
+    assert first.startswith(b'{"id":') and b'"location":{' in first and b"reporter" not in first
