@@ -254,14 +254,20 @@ def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return labelled + seeds
 
 
-def _main(path: str) -> None:
+def build_model(path: str, model: Path, fit) -> None:
+    """Fit a category model on the evaluation set's training split (and the seeded keywords)
+    and write it where the finder loads it from: this model's builder and the concept model's."""
     from tests.triage.evalset import load
 
     labelled = [(i.description, i.category) for i in load(Path(path)) if i.split == "train"]
     documents_ = documents(labelled)
-    MODEL.parent.mkdir(exist_ok=True)
-    MODEL.write_text(json.dumps(train(documents_), ensure_ascii=False, sort_keys=True, indent=0))
-    print(f"{len(documents_)} documents → {MODEL} ({MODEL.stat().st_size} bytes)")
+    model.parent.mkdir(exist_ok=True)
+    model.write_text(json.dumps(fit(documents_), ensure_ascii=False, sort_keys=True, indent=0))
+    print(f"{len(documents_)} documents → {model} ({model.stat().st_size} bytes)")
+
+
+def _main(path: str) -> None:
+    build_model(path, MODEL, train)
 
 
 if __name__ == "__main__":

@@ -172,14 +172,9 @@ def family_posterior(scores: dict[str, float], best: str) -> float:
 
 
 def _main(path: str) -> None:
-    from app.triage.categorise import documents
-    from tests.triage.evalset import load
+    from app.triage.categorise import build_model
 
-    labelled = [(i.description, i.category) for i in load(Path(path)) if i.split == "train"]
-    documents_ = documents(labelled)
-    MODEL.parent.mkdir(exist_ok=True)
-    MODEL.write_text(json.dumps(train(documents_), ensure_ascii=False, sort_keys=True, indent=0))
-    print(f"{len(documents_)} documents → {MODEL} ({MODEL.stat().st_size} bytes)")
+    build_model(path, MODEL, train)
 
 
 if __name__ == "__main__":
