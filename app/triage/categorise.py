@@ -75,13 +75,15 @@ def weight(feature: str) -> float:
     return CONCEPT_WEIGHT if feature.startswith(CONCEPT) else 1.0
 
 
-def train(documents: list[tuple[str, str]]) -> dict:
-    """documents: (text, category code). Returns the model as plain data."""
+def train(documents: list[tuple]) -> dict:
+    """documents: (text, category code[, weight]); a weight (default 1) scales what the
+    document adds to its category's counts. Returns the model as plain data."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     docs: Counter[str] = Counter()
-    for text, code in documents:
-        counts[code].update(features(text))
-        docs[code] += 1
+    for text, code, *rest in documents:
+        share = rest[0] if rest else 1.0
+        counts[code].update({f: share for f in features(text)})
+        docs[code] += share
     vocabulary = sorted({w for c in counts.values() for w in c})
     return {
         "smoothing": SMOOTHING,
@@ -246,17 +248,23 @@ def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str |
     return code, reasons(SimpleNamespace(code=code, posterior=posterior, words=words), said)
 
 
-def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """What the model learns from: labelled reports, and each seeded keyword as a tiny one."""
+def documents(
+    labelled: list[tuple[str, str]], corpus_weight: float | None = None
+) -> list[tuple[str, str, float]]:
+    """What the models learn from, as (text, code, weight): labelled reports, the written
+    corpus (app/triage/corpus.py, `corpus_weight` each), and each seeded keyword as a tiny
+    report."""
+    from app.triage.corpus import weighted
     from app.triage.seed import CATEGORY_KEYWORDS
 
-    seeds = [(word, code) for code, _weight, words in CATEGORY_KEYWORDS for word in words]
-    return labelled + seeds
+    seeds = [(word, code, 1.0) for code, _weight, words in CATEGORY_KEYWORDS for word in words]
+    return weighted(labelled, corpus_weight) + seeds
 
 
 def build_model(path: str, model: Path, fit) -> None:
-    """Fit a category model on the evaluation set's training split (and the seeded keywords)
-    and write it where the finder loads it from: this model's builder and the concept model's."""
+    """Fit a category model on the evaluation set's training split (with the written corpus
+    and the seeded keywords) and write it where the finder loads it from: this model's builder
+    and the concept model's."""
     from tests.triage.evalset import load
 
     labelled = [(i.description, i.category) for i in load(Path(path)) if i.split == "train"]
