@@ -32,6 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+
 from app.triage.category_words import concepts_in, written_word
 from app.triage.lexicon import STOPWORDS
 from app.triage.meaning import PLACE_WEIGHT, matter_text, terms
@@ -110,14 +112,20 @@ class NaiveBayes:
             self.log_p[code] = {w: math.log((n + alpha) / total) for w, n in words.items()}
             self.unseen[code] = math.log(alpha / total)
         self.known = {w for words in data["words"].values() for w in words}
-        # Per feature, only the categories that have seen it, as their lift over unseen: a
-        # report then costs its features' few categories, not every feature × every category.
-        self.lift: dict[str, list[tuple[str, float]]] = {}
+        # Per feature, a row of its lift over unseen in each category (0 where a category never
+        # saw it): a report's scores are then one sum of its features' rows. With the written
+        # corpus a feature is seen by ~8 categories, not ~3, and a loop over those pairs in
+        # Python cost +0.02 ms per report; the rows cost 16,000 × 30 floats (~4 MB).
+        self.codes = list(self.log_p)
+        self.index = {code: j for j, code in enumerate(self.codes)}
+        self.row = {word: i for i, word in enumerate(sorted(self.known))}
+        self.lifts = np.zeros((len(self.row), len(self.codes)))
         # A concept's lift is CONCEPT_WEIGHT times its own, applied here once for all reports.
-        for code, words in self.log_p.items():
+        for j, (code, words) in enumerate(self.log_p.items()):
             for word, log_p in words.items():
-                lift = weight(word) * (log_p - self.unseen[code])
-                self.lift.setdefault(word, []).append((code, lift))
+                self.lifts[self.row[word], j] = weight(word) * (log_p - self.unseen[code])
+        self.priors = np.array([self.prior[code] for code in self.codes])
+        self.unseens = np.array([self.unseen[code] for code in self.codes])
         # Per word (not characters), log P(word | category) summed over every category: how
         # telling a word is for one category against the rest is then one subtraction.
         unseen_total = sum(self.unseen.values())
@@ -140,16 +148,14 @@ class NaiveBayes:
             return None, 0.0, []
         concepts = sum(1 for f in found if f.startswith(CONCEPT))
         counted = len(found) + (CONCEPT_WEIGHT - 1.0) * concepts
-        scores = {
-            code: self.prior[code] + counted * self.unseen[code] + SEED_VOTE * votes.get(code, 0.0)
-            for code in self.log_p
-        }
-        for feature in found:
-            for code, lift in self.lift[feature]:
-                scores[code] += lift
-        best = max(scores, key=scores.__getitem__)
-        top = scores[best]
-        posterior = 1.0 / sum(math.exp(s - top) for s in scores.values())
+        rows = np.fromiter((self.row[f] for f in found), dtype=np.intp, count=len(found))
+        scores = self.priors + counted * self.unseens + self.lifts[rows].sum(axis=0)
+        for code, vote in votes.items():
+            if code in self.index:
+                scores[self.index[code]] += SEED_VOTE * vote
+        at = int(np.argmax(scores))
+        best = self.codes[at]
+        posterior = float(1.0 / np.exp(scores - scores[at]).sum())
         # The words (not characters) most telling for that category against the others.
         lifts = {}
         others = len(self.log_p) - 1
