@@ -1,7 +1,8 @@
 """What a report's words say about its category: a softmax (multinomial logistic) regression over
 the words app/triage/meaning.py reads (synonyms folded) and the concepts of
 app/triage/category_words.py (so 「气罐」 counts where training only saw 「液化气」), trained on
-the evaluation set's training split and the seeded keywords. Kept as a small JSON file
+the evaluation set's training split, the written corpus (app/triage/corpus.py) and the seeded
+keywords. Kept as a small JSON file
 (app/triage/data/concept_model.json), rebuilt (numpy, at training time only) with
 
     python -m app.triage.concept_model tests/data/triage_eval.jsonl

@@ -12,7 +12,8 @@ engine, loaded with ctypes; no torch, no download at run time), so it loads offl
   complaint shares a "this is a complaint" direction that otherwise makes all of them look
   alike (raw cosines sit between 0.85 and 0.97).
 * Categories: a softmax (multinomial logistic) regression over the same vectors, learnt from
-  the evaluation set's training split and the seeded keywords. The mean and the weights are
+  the evaluation set's training split, the written corpus (app/triage/corpus.py) and the
+  seeded keywords. The mean and the weights are
   a small file in the package (app/triage/data/semantic_model.npz), rebuilt with
 
       python -m app.triage.semantic tests/data/triage_eval.jsonl
