@@ -21,10 +21,12 @@ one is the worst case, and the second batch (`--batches 2`) shows how fast that 
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import re
 import subprocess
 import time
+import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -43,10 +45,21 @@ from bench.intake_bench import (
 from bench.profile_intake import sender
 
 WARM = 20
+SLOT = "bench_intake_counters"
 PG_WALDUMP = "/usr/lib/postgresql/15/bin/pg_waldump"
 BLOCK = re.compile(r"rel (\d+)/(\d+)/(\d+)(?: fork (\w+))? blk (\d+)( FPW)?")
 TX = re.compile(r"tx:\s*(\d+)")
 RECORD = re.compile(r"rmgr: (\S+)\s+len \(rec/tot\):\s*(\d+)/\s*(\d+)")
+
+
+def uuid7() -> uuid.UUID:
+    """RFC 9562's version 7: milliseconds since 1970 in the first 48 bits, then random bits.
+    Made one after another, they sort in time order, so a unique index on them grows at its
+    right edge like a sequence's instead of touching a random leaf each time."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version
+    value = value & ~(0x3 << 62) | 0x2 << 62  # variant
+    return uuid.UUID(int=value)
 
 
 def relation_names(conn: psycopg.Connection) -> dict[int, str]:
@@ -136,6 +149,15 @@ def _name(block: tuple, names: dict[int, str]) -> str:
     return names.get(int(block[2]), f"filenode {block[2]}") + fork
 
 
+def drop_slot(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+            " WHERE slot_name = %s",
+            (SLOT,),
+        )
+
+
 def index_sizes(conn: psycopg.Connection) -> dict[str, tuple[str, int]]:
     """Every user index: (its table, its size in pages)."""
     return {
@@ -152,6 +174,9 @@ def batch(app, url, send, first: int, count: int, names, dboid, calls: Counter |
     with psycopg.connect(url, autocommit=True) as conn:
         io_before, ins_before = statio(conn), inserted(conn)
         blocks_before = database_blocks(conn)
+        # Other databases' work (and their checkpoints) would recycle the segments before
+        # pg_waldump reads them: a slot keeps them until the batch is read.
+        conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", (SLOT,))
         lsn_before = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
     statements = Counter()
 
@@ -185,8 +210,12 @@ def batch(app, url, send, first: int, count: int, names, dboid, calls: Counter |
         k: (v[0] - io_before.get(k, (0, 0))[0], v[1] - io_before.get(k, (0, 0))[1])
         for k, v in io_after.items()
     }
+    try:
+        wal = wal_by_relation(str(lsn_before), str(lsn_after), dboid, names)
+    finally:
+        drop_slot(url)
     return {
-        "wal": wal_by_relation(str(lsn_before), str(lsn_after), dboid, names),
+        "wal": wal,
         "io": {k: v for k, v in io.items() if v != (0, 0)},
         "inserted": {k: v - ins_before.get(k, 0) for k, v in ins_after.items()},
         "database_blocks": [a - b for a, b in zip(blocks_after, blocks_before, strict=True)],
@@ -249,6 +278,9 @@ def main(argv=None) -> None:
     parser.add_argument("--batches", type=int, default=2)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--no-checkpoint", action="store_true")
+    parser.add_argument(
+        "--uuid7", action="store_true", help="time-ordered client_uuids (RFC 9562 v7), not v4"
+    )
     parser.add_argument("--calls", type=Path, help="cProfile call counts per report, as JSON")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("SMALL", "BIG"))
     parser.add_argument("--top", type=int, default=40)
@@ -260,7 +292,8 @@ def main(argv=None) -> None:
     app.config.update({k: v for k, v in SERVICE_ENV.items() if k.startswith("RATE_LIMIT")})
     last_id = last_report_id(app)
     total = WARM + args.batches * args.requests
-    send = sender(app, url, args.endpoint, total, args.seed)
+    new_uuid = uuid7 if args.uuid7 else uuid.uuid4
+    send = sender(app, url, args.endpoint, total, args.seed, new_uuid)
     calls = Counter() if args.calls else None
     try:
         for i in range(WARM):
@@ -289,6 +322,7 @@ def main(argv=None) -> None:
                 json.dumps({"reports": args.batches * args.requests, "calls": calls}, indent=0)
             )
     finally:
+        drop_slot(url)
         with app.app_context():
             db.engine.dispose()
         delete_reports_after(url, last_id)
