@@ -281,6 +281,9 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--uuid7", action="store_true", help="time-ordered client_uuids (RFC 9562 v7), not v4"
     )
+    parser.add_argument(
+        "--unique-texts", action="store_true", help="a different description every report"
+    )
     parser.add_argument("--calls", type=Path, help="cProfile call counts per report, as JSON")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("SMALL", "BIG"))
     parser.add_argument("--top", type=int, default=40)
@@ -293,7 +296,7 @@ def main(argv=None) -> None:
     last_id = last_report_id(app)
     total = WARM + args.batches * args.requests
     new_uuid = uuid7 if args.uuid7 else uuid.uuid4
-    send = sender(app, url, args.endpoint, total, args.seed, new_uuid)
+    send = sender(app, url, args.endpoint, total, args.seed, new_uuid, args.unique_texts)
     calls = Counter() if args.calls else None
     try:
         for i in range(WARM):

@@ -27,7 +27,7 @@ from app.reports.models import (
 )
 from app.reports.tracking_keys import hash_tracking_key
 from app.triage.meaning import stored, terms
-from app.triage.suggestions import text_key
+from app.triage.suggestions import keyed_on_day
 from bench.district import District, sample_points
 
 DAYS = 730
@@ -616,13 +616,13 @@ SUGGESTION_COLUMNS = (
 
 
 @cache
-def _kept_of_text(description: str) -> tuple[str, str]:
-    """(reading as stored JSON, text key) of a text, as intake keeps them with its suggestions:
-    without the reading, every neighbour a new report is scored against was segmented again
-    (jieba, 17 more cuts per report at 1M), a cost production does not have (issue 19, h21b).
-    Once per distinct text (about 106,000 at 1M)."""
+def _reading_of_text(description: str) -> str:
+    """A text's reading as stored JSON, as intake keeps it with its suggestions: without it,
+    every neighbour a new report is scored against was segmented again (jieba, 17 more cuts per
+    report at 1M), a cost production does not have (issue 19, h21b). Once per distinct text
+    (about 106,000 at 1M)."""
     reading = json.dumps(stored(terms(description)), ensure_ascii=False, separators=(",", ":"))
-    return _copy_text(reading), text_key(description)
+    return _copy_text(reading)
 
 
 def _copy_text(value: str) -> str:
@@ -654,6 +654,10 @@ def render_suggestion_rows(reports: Reports, start: int, stop: int) -> list[str]
         empty,
         _times(c["created"][sl]),
     ]
-    kept = [_kept_of_text(d) for d in _descriptions(reports, sl)]
-    cols += [[k[0] for k in kept], [k[1] for k in kept]]
+    descriptions = _descriptions(reports, sl)
+    days = c["created"][sl].astype("datetime64[D]").astype(object)  # UTC dates
+    cols += [
+        [_reading_of_text(d) for d in descriptions],
+        [keyed_on_day(d, day) for d, day in zip(descriptions, days, strict=True)],
+    ]
     return ["\t".join(row) for row in zip(*cols, strict=True)]

@@ -88,9 +88,10 @@ def test_small_run_is_consistent(fresh_database):
         from app.triage.suggestions import text_key
 
         kept = conn.execute(
-            "SELECT r.description, s.reading, s.text_key FROM reports r"
+            "SELECT r.description, r.created_at, s.reading, s.text_key FROM reports r"
             " JOIN report_suggestions s ON s.report_id = r.id"
         ).fetchall()
         assert len(kept) == 200
-        for description, reading, key in kept:
-            assert reading == stored(terms(description)) and key == text_key(description)
+        for description, created_at, reading, key in kept:
+            assert reading == stored(terms(description))
+            assert key == text_key(description, created_at)
