@@ -13,13 +13,13 @@ place (so a word the lexicon lacks still shares characters with one it has: 电�
 and the concepts of app/triage/category_words.py its wording names (so 「气罐」 counts where
 training only saw 「液化气」), trained on the evaluation set's training split, the written
 corpus of app/triage/corpus.py (803 reports of every category, each counting twice: what
-took the held-out category from 0.789 to 0.887) and the seeded keywords. A concept weighs CONCEPT_WEIGHT
-features: a report has a handful of concepts against dozens of characters and pairs, so at
-weight 1 they were drowned out. Where no concept word occurs the model is naive Bayes over
-words and characters as before: that is why the concepts are added to it rather than
-replacing it (the word-and-concept softmax of app/triage/concept_model.py, alone, lost the
-characters and did worse on the held-out split). The model is a small JSON file in the package
-(app/triage/data/category_model.json), rebuilt with
+took the held-out category from 0.789 to 0.887) and the seeded keywords. A concept weighs
+CONCEPT_WEIGHT features: a report has a handful of concepts against dozens of characters and
+pairs, so at weight 1 they were drowned out. Where no concept word occurs the model is naive
+Bayes over words and characters as before: that is why the concepts are added to it rather
+than replacing it (the word-and-concept softmax of app/triage/concept_model.py, alone, lost
+the characters and did worse on the held-out split). The model is a JSON file in the package
+(app/triage/data/category_model.json, 542 KB), rebuilt with
 
     python -m app.triage.categorise tests/data/triage_eval.jsonl
 """
