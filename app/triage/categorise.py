@@ -12,8 +12,8 @@ synonyms count as one word), the characters and character pairs of the text with
 place (so a word the lexicon lacks still shares characters with one it has: 电单车 / 电动车),
 and the concepts of app/triage/category_words.py its wording names (so 「气罐」 counts where
 training only saw 「液化气」), trained on the evaluation set's training split, the written
-corpus of app/triage/corpus.py (803 reports of every category, each counting twice: what
-took the held-out category from 0.789 to 0.887) and the seeded keywords. A concept weighs
+corpus of app/triage/corpus.py (1,683 reports of every category, each counting twice; its
+first 803 took the held-out category from 0.789 to 0.887) and the seeded keywords. A concept weighs
 CONCEPT_WEIGHT features: a report has a handful of concepts against dozens of characters and
 pairs, so at weight 1 they were drowned out. Where no concept word occurs the model is naive
 Bayes over words and characters as before: that is why the concepts are added to it rather
