@@ -63,6 +63,8 @@ CONCEPT_WEIGHT = 4.0
 # categorising the candidate again. The posterior is flattened by LIKELY_TEMPERATURE first:
 # naive Bayes is overconfident (h15e: guesses shown as 99% sure were right 0.87 of the time
 # with half the listed words gone), and a second-best category at 1e-6 would never count.
+# 2 chosen on the training split's folds (bench/RESULTS.md, h22b): the smallest on the
+# plateau (2–8) of the duplicate F1 averaged over folds by wording and with words stripped.
 LIKELY_KEPT = 5
 LIKELY_FLOOR = 0.01
 LIKELY_TEMPERATURE = 2.0
