@@ -187,11 +187,12 @@ class NaiveBayes:
         """The LIKELY_KEPT likeliest categories at or above LIKELY_FLOOR, by the posterior
         flattened by LIKELY_TEMPERATURE; what is left out counts as some other category."""
         flat = np.exp((scores - scores.max()) / LIKELY_TEMPERATURE)
-        flat /= flat.sum()
-        order = np.argsort(-flat)[:LIKELY_KEPT]
-        return tuple(
-            (self.codes[j], round(float(flat[j]), 3)) for j in order if flat[j] >= LIKELY_FLOOR
-        )
+        total = float(flat.sum())
+        kept = np.flatnonzero(flat >= LIKELY_FLOOR * total)  # mostly one: the guess is sure
+        if len(kept) > LIKELY_KEPT:
+            kept = kept[np.argsort(-flat[kept])[:LIKELY_KEPT]]
+        ranked = sorted(((float(flat[j]) / total, j) for j in kept), reverse=True)
+        return tuple((self.codes[j], round(p, 3)) for p, j in ranked)
 
 
 def shown(text: str, telling: list[str]) -> list[str]:
