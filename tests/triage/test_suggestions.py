@@ -356,3 +356,20 @@ def test_a_flood_count_stops_at_its_cap(file_report, monkeypatch):
     assert rows[5].junk_reasons == ["同一号码24小时内已提交5条"]
     assert rows[6].junk_reasons == ["同一号码24小时内已提交6条以上"]
     assert rows[8].junk_reasons == ["同一号码24小时内已提交6条以上"]
+
+
+def test_only_the_newest_candidates_within_the_cap_are_scored(app, file_report, monkeypatch):
+    """A flooded place: the window's newest DUPLICATE_MAX_CANDIDATES are scored, older ones
+    are not read at all (so the cost of one report stays bounded however many are there)."""
+    text = "阳光花园3栋楼上卫生间漏水，天花板全湿了"
+    with frozen_at(T0) as clock:
+        earlier = []
+        for _ in range(4):
+            earlier.append(file_report(text))
+            clock.advance(timedelta(minutes=5))
+        monkeypatch.setitem(app.config, "DUPLICATE_MAX_CANDIDATES", 2)
+        capped = suggestion(file_report(text))
+        monkeypatch.setitem(app.config, "DUPLICATE_MAX_CANDIDATES", 200)
+        uncapped = suggestion(file_report(text))
+    assert {d["report_id"] for d in capped.duplicates} == {earlier[3].id, earlier[2].id}
+    assert len(uncapped.duplicates) > 2
