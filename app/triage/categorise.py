@@ -12,14 +12,14 @@ synonyms count as one word), the characters and character pairs of the text with
 place (so a word the lexicon lacks still shares characters with one it has: 电单车 / 电动车),
 and the concepts of app/triage/category_words.py its wording names (so 「气罐」 counts where
 training only saw 「液化气」), trained on the evaluation set's training split, the written
-corpus of app/triage/corpus.py (1,683 reports of every category, each counting twice; its
+corpus of app/triage/corpus.py (1,682 reports of every category, each counting twice; its
 first 803 took the held-out category from 0.789 to 0.887) and the seeded keywords. A concept weighs
 CONCEPT_WEIGHT features: a report has a handful of concepts against dozens of characters and
 pairs, so at weight 1 they were drowned out. Where no concept word occurs the model is naive
 Bayes over words and characters as before: that is why the concepts are added to it rather
 than replacing it (the word-and-concept softmax of app/triage/concept_model.py, alone, lost
 the characters and did worse on the held-out split). The model is a JSON file in the package
-(app/triage/data/category_model.json, 542 KB), rebuilt with
+(app/triage/data/category_model.json, 835 KB), rebuilt with
 
     python -m app.triage.categorise tests/data/triage_eval.jsonl
 """

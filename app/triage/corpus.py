@@ -3,13 +3,13 @@
 The labelled evaluation set's training split has 287 reports over 13 top-level categories,
 some with 4–9 (land_requisition, consumer, forest_land, property_mgmt) and four (medical,
 damages, contract, other) with none: a category model learnt from it alone knows each kind of
-matter by a handful of wordings. `data/category_corpus.jsonl` adds 1,683 reports written for
+matter by a handful of wordings. `data/category_corpus.jsonl` adds 1,682 reports written for
 this purpose by three writers from general knowledge (one JSON object a line: description,
 category code of app/categories/seed.py, voice — resident, guard, grid_worker, elder, business
-or dialect; 76–172 per top-level category), in colloquial, official and Sichuan-dialect
+or dialect; 76–171 per top-level category), in colloquial, official and Sichuan-dialect
 wordings, following the training split's labelling conventions (a car in the fire lane is
 通行, a KTV's noise is 噪音扰民, a fight outside it 治安) and never written from, or compared
-with, the held-out split. The first 803 rows name the matter in its usual words; the 880
+with, the held-out split. The first 803 rows name the matter in its usual words; the 879
 after them (h22a) were written to be unlike them — the matter told by what happened without
 its usual word (「楼上天天半夜拖凳子」, not 「噪音」), long reports mixing a complaint with its
 background, very short ones, phone typos and homophones (造音, 露水, 离昏), dialect throughout,
