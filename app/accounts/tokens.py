@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
+from app.accounts import token_checks
 from app.accounts.models import AuthToken, User
 from app.core.clock import now
 from app.core.errors import Unauthorized
@@ -80,15 +81,33 @@ ACCESS_TOKEN_QUERY = (
 
 
 def user_for_access_token(token: str) -> tuple[User, AuthToken]:
-    found = db.session.scalars(ACCESS_TOKEN_QUERY, {"token_hash": _digest(token)})
-    row = found.unique().first()
+    """The token's user and the token, both in the request's session; Unauthorized when the
+    token is unknown, revoked or expired, or its user disabled. Most calls read no table: the
+    answer is kept per process under the sign-ins' change version (app/accounts/token_checks.py).
+    """
+    digest, session = _digest(token), db.session()
+    checks = token_checks.checks_of(current_app)
+    numbers = token_checks.numbers_now(session)
+    found = checks.get(digest, numbers) if numbers is not None else None
+    row = token_checks.revive(session, found) if found is not None else None
+    if row is None:
+        untouched = token_checks.untouched(session)
+        row = session.scalars(ACCESS_TOKEN_QUERY, {"token_hash": digest}).unique().first()
+        _check(row)
+        if untouched and numbers is not None and numbers == token_checks.numbers_now(session):
+            checks.put(digest, token_checks.snapshot(numbers, row))
+    else:
+        _check(row)  # a kept answer was valid when read; the clock has moved since
+    return row.user, row
+
+
+def _check(row: AuthToken | None) -> None:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("token is not valid or has been revoked")
     if row.expires_at <= now():
         raise Unauthorized("token has expired")
     if not row.user.active:
         raise Unauthorized("user is disabled")
-    return row.user, row
 
 
 def revoke_family(family: str) -> None:
