@@ -1,0 +1,281 @@
+"""Staff token checks kept per process (issue 19): trusted while the sign-ins' number stands.
+
+Each request runs in its own app context and session, as on a server (tests.helpers.
+concurrency); a second app on the same database is a second worker with its own kept checks.
+"Kept" below means the check read none of the tables it covers.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, text, update
+
+from app import create_app
+from app.accounts.models import AuthToken, User
+from app.accounts.service import update_user
+from app.accounts.token_checks import Found, TokenChecks
+from app.accounts.tokens import issue_pair, revoke_family, user_for_access_token
+from app.core import clock, versions
+from app.core.version_sql import SIGNINS
+from app.extensions import db
+from tests.conftest import TEST_PASSWORD, base_config
+from tests.helpers.auth import bearer
+from tests.helpers.concurrency import fresh
+
+COVERED = ("auth_tokens", "users", "user_roles", "user_areas")
+
+
+@contextmanager
+def reads_of_covered_tables(app) -> Iterator[list[str]]:
+    """The SELECTs naming a table the kept check covers, sent on `app`'s engine meanwhile."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and any(t in statement for t in COVERED):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def sign_in(app, username="wang", password=TEST_PASSWORD) -> dict:
+    body = {"username": username, "password": password}
+    response = fresh(app, lambda c: c.post("/api/v1/auth/token", json=body))
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def me(app, access_token: str):
+    return fresh(app, lambda c: c.get("/api/v1/auth/me", headers=bearer(access_token)))
+
+
+def me_kept(app, access_token: str):
+    """/me, asserting that its token check was kept (read no covered table)."""
+    with reads_of_covered_tables(app) as reads:
+        response = me(app, access_token)
+    assert response.status_code == 200, response.json
+    assert reads == []
+    return response
+
+
+@pytest.fixture
+def wang(areas, make_user) -> User:
+    return make_user("grid_worker", ["G1"], username="wang")
+
+
+@pytest.fixture
+def second_worker(database_url):
+    """Another process's app on the same database: its own kept checks."""
+    other = create_app(base_config(database_url))
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_a_second_check_reads_no_covered_table(app, wang):
+    tokens = sign_in(app)
+    with reads_of_covered_tables(app) as reads:
+        assert me(app, tokens["access_token"]).status_code == 200
+    assert reads, "the first check reads the token"
+    body = me_kept(app, tokens["access_token"]).json
+    assert body["username"] == "wang" and body["roles"] == ["grid_worker"]
+    assert body["area_codes"] == ["G1"]
+
+
+@pytest.mark.parametrize("how", ["logout", "refresh"])
+def test_a_sign_out_or_refresh_on_another_worker_is_refused_on_the_next_request(
+    app, wang, second_worker, how
+):
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    me_kept(app, tokens["access_token"])
+    if how == "logout":
+        answer = fresh(
+            second_worker,
+            lambda c: c.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"])),
+        )
+        assert answer.status_code == 204
+    else:
+        answer = fresh(
+            second_worker,
+            lambda c: c.post(
+                "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+            ),
+        )
+        assert answer.status_code == 200
+        assert me(app, answer.json["access_token"]).status_code == 200
+    refused = me(app, tokens["access_token"])
+    assert refused.status_code == 401 and "revoked" in refused.json["message"]
+
+
+def test_a_revocation_on_another_connection_is_refused_on_the_next_request(app, wang):
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    me_kept(app, tokens["access_token"])
+    revoke = update(AuthToken).where(AuthToken.user_id == wang.id).values(revoked_at=clock.now())
+    db.session.commit()  # SQLite: the test's session holds no lock the writer waits for
+    with db.engine.begin() as connection:
+        connection.execute(revoke)
+    assert me(app, tokens["access_token"]).status_code == 401
+
+
+def test_a_user_disabled_on_another_connection_is_refused_at_once(app, wang):
+    """The users' own row moves the number (the admin screen also revokes the tokens)."""
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    me_kept(app, tokens["access_token"])
+    disable = update(User).where(User.id == wang.id).values(active=False)
+    db.session.commit()  # SQLite: the test's session holds no lock the writer waits for
+    with db.engine.begin() as connection:
+        connection.execute(disable)
+    refused = me(app, tokens["access_token"])
+    assert refused.status_code == 401 and "disabled" in refused.json["message"]
+
+
+def change_wang(app, **changes) -> None:
+    """What the admin screen's user form does, in its own request."""
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "wang")).one()
+        fields = {
+            "roles": user.roles,
+            "area_codes": user.area_codes,
+            "unit_code": user.unit_code,
+            "display_name": user.display_name,
+        }
+        update_user(user, None, **{**fields, **changes})
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "seen"),
+    [
+        ({"roles": ["cleaner"]}, "roles", ["cleaner"]),
+        ({"area_codes": ["C1"]}, "area_codes", ["C1"]),
+        ({"display_name": "王网格"}, "display_name", "王网格"),
+    ],
+)
+def test_a_change_to_the_user_is_seen_at_once(app, wang, second_worker, changes, field, seen):
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    me_kept(app, tokens["access_token"])
+    change_wang(second_worker, **changes)
+    assert me(app, tokens["access_token"]).json[field] == seen
+
+
+def test_a_removed_role_is_refused_at_once(app, areas, make_user):
+    make_user("admin", username="root")  # the last admin could not be demoted
+    make_user("admin", username="wang")
+    tokens = sign_in(app)
+    users = "/api/v1/users"
+    assert (
+        fresh(app, lambda c: c.get(users, headers=bearer(tokens["access_token"]))).status_code
+        == 200
+    )
+    me_kept(app, tokens["access_token"])
+    change_wang(app, roles=["grid_worker"], area_codes=["G1"])
+    refused = fresh(app, lambda c: c.get(users, headers=bearer(tokens["access_token"])))
+    assert refused.status_code == 403
+
+
+def test_a_moved_area_gives_its_new_path_at_once(app, wang):
+    """The scope's paths come from the areas: the routing number is part of the key."""
+    tokens = sign_in(app)
+
+    def paths() -> list[str | None]:
+        with app.app_context():
+            user, _ = user_for_access_token(tokens["access_token"])
+            return [row.area_path for row in user.area_rows]
+
+    assert paths() == paths() == ["/D/S1/C1/G1/"]
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE areas SET path = '/D/S2/C1/G1/' WHERE code = 'G1'"))
+    assert paths() == ["/D/S2/C1/G1/"]
+
+
+def test_expiry_is_honoured_by_a_kept_check(app, wang):
+    with clock.frozen_at(clock.now()) as ticker:
+        tokens = sign_in(app)
+        me(app, tokens["access_token"])
+        ticker.advance(timedelta(minutes=14))
+        me_kept(app, tokens["access_token"])
+        ticker.advance(timedelta(minutes=1, seconds=1))
+        with reads_of_covered_tables(app) as reads:
+            refused = me(app, tokens["access_token"])
+    assert refused.status_code == 401 and "expired" in refused.json["message"]
+    assert reads == []
+
+
+def test_a_request_may_change_its_own_user(app, wang):
+    """A password change through a kept check: the user it gets is in the request's session."""
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    me_kept(app, tokens["access_token"])
+    new = "battery-staple-7"
+    with reads_of_covered_tables(app) as reads:
+        changed = fresh(
+            app,
+            lambda c: c.post(
+                "/api/v1/auth/password",
+                headers=bearer(tokens["access_token"]),
+                json={"current_password": TEST_PASSWORD, "new_password": new},
+            ),
+        )
+    assert changed.status_code == 204, changed.json
+    assert not [r for r in reads if "auth_tokens" in r and "JOIN" in r.upper()]
+    assert me(app, tokens["access_token"]).status_code == 200  # this login goes on
+    sign_in(app, password=new)
+
+
+def test_a_request_never_changes_the_kept_copy(app, wang):
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    with app.app_context():
+        user, _ = user_for_access_token(tokens["access_token"])
+        user.display_name = "改过"
+        user.role_rows.clear()
+        db.session.rollback()
+    body = me_kept(app, tokens["access_token"]).json
+    assert body["display_name"] == "wang" and body["roles"] == ["grid_worker"]
+
+
+def test_a_rolled_back_revocation_locks_nobody_out(app, wang):
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    with app.app_context():
+        _, row = user_for_access_token(tokens["access_token"])
+        revoke_family(row.family)
+        db.session.rollback()
+    me_kept(app, tokens["access_token"])
+
+
+def test_a_sign_in_keeps_the_number_and_a_revocation_moves_it(app, wang):
+    connection = db.session.connection()
+    before = versions.current(SIGNINS, connection)
+    pair = issue_pair(wang)
+    db.session.flush()
+    assert before is not None and versions.current(SIGNINS, connection) == before
+    _, row = user_for_access_token(pair.access_token)
+    revoke_family(row.family)
+    assert versions.current(SIGNINS, connection) != before
+
+
+def found(number: int) -> Found:
+    return Found((number, 0), clock.now(), (), (), (), (), ())
+
+
+def test_the_kept_checks_are_bounded_least_recently_used_first():
+    checks = TokenChecks(size=2)
+    checks.put("a", found(1))
+    checks.put("b", found(1))
+    assert checks.get("a", (1, 0)) is not None  # "b" is now the least recently used
+    checks.put("c", found(1))
+    assert len(checks) == 2 and checks.get("b", (1, 0)) is None
+    assert checks.get("a", (2, 0)) is None  # another number: forgotten
+    assert len(checks) == 1
