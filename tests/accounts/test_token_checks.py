@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import create_engine, event, insert, select, text, update
 
 from app import create_app
 from app.accounts.models import AuthToken, User
@@ -18,10 +18,12 @@ from app.accounts.service import update_user
 from app.accounts.token_checks import Found, TokenChecks
 from app.accounts.tokens import issue_pair, revoke_family, user_for_access_token
 from app.core import clock, versions
+from app.core.database import configure_sqlite_engine, database_uri, engine_options
 from app.core.version_sql import SIGNINS
 from app.extensions import db
 from tests.conftest import TEST_PASSWORD, base_config
 from tests.helpers.auth import bearer
+from tests.helpers.commands import flask
 from tests.helpers.concurrency import fresh
 
 COVERED = ("auth_tokens", "users", "user_roles", "user_areas")
@@ -279,3 +281,33 @@ def test_the_kept_checks_are_bounded_least_recently_used_first():
     assert len(checks) == 2 and checks.get("b", (1, 0)) is None
     assert checks.get("a", (2, 0)) is None  # another number: forgotten
     assert len(checks) == 1
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_migrations_make_the_sign_ins_number_too(dialect, fresh_database):
+    """The frozen triggers of 0031: a user moves the number, a new token does not, a revoked
+    one does (tests/service/test_migrations.py compares tables, not triggers)."""
+    url = fresh_database(dialect)
+    upgraded = flask(["db", "upgrade"], url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    uri = database_uri({"DATABASE_URL": url}, "")
+    engine = create_engine(uri, **engine_options(uri, {}))
+    if dialect == "sqlite":
+        configure_sqlite_engine(engine, "mod_spatialite")
+    number = text(f"SELECT version FROM routing_version WHERE id = {SIGNINS}")
+    try:
+        with engine.begin() as connection:
+            first = connection.scalar(number)
+            user_id = connection.execute(
+                insert(User).values(username="wang", password_hash="x").returning(User.id)
+            ).scalar_one()
+            after_user = connection.scalar(number)
+            token = {"user_id": user_id, "kind": "access", "family": "f", "token_hash": "h"}
+            connection.execute(insert(AuthToken).values(**token, expires_at=clock.now()))
+            after_token = connection.scalar(number)
+            connection.execute(update(AuthToken).values(revoked_at=clock.now()))
+            after_revocation = connection.scalar(number)
+    finally:
+        engine.dispose()
+    assert first is not None and after_user != first
+    assert after_token == after_user and after_revocation != after_token
