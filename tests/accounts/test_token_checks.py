@@ -235,6 +235,25 @@ def test_a_request_may_change_its_own_user(app, wang):
     sign_in(app, password=new)
 
 
+def test_a_kept_check_gives_a_user_whose_roles_and_areas_can_be_replaced(app, areas, make_user):
+    """An admin editing their own user in the request: the revived collections flush."""
+    make_user("admin", ["G1"], username="wang")
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    with app.app_context():
+        with reads_of_covered_tables(app) as reads:
+            user, _ = user_for_access_token(tokens["access_token"])
+        assert reads == []
+        fields = {"unit_code": None, "display_name": "王"}
+        update_user(user, user, roles=["admin", "supervisor"], area_codes=["C1"], **fields)
+        db.session.commit()
+    body = me(app, tokens["access_token"]).json
+    assert body["roles"] == ["admin", "supervisor"] and body["area_codes"] == ["C1"]
+    with app.app_context():
+        rows = db.session.execute(text("SELECT area_code FROM user_areas")).scalars().all()
+    assert rows == ["C1"]
+
+
 def test_a_request_never_changes_the_kept_copy(app, wang):
     tokens = sign_in(app)
     me(app, tokens["access_token"])
