@@ -10,6 +10,11 @@ while the transaction sees the same pair — the numbers intake reads anyway, in
 shared by every consumer (app/core/versions.py). Expiry is time, not a write: it is checked on
 every use against the kept `expires_at`.
 
+One number for every sign-in: any worker's refresh (every phone's, each 15 minutes) or sign-out
+throws every kept answer away, and each token's next check reads the tables again. Where many
+phones are signed in at once, rows per user bucket (triggers with transition tables) would keep
+the others' answers; not done yet.
+
 What is kept is plain column values, never an ORM object: each request gets new instances
 made from them and attached to its own session as if loaded, so a request may change its user
 (a password change) without touching another request's copy.
