@@ -2,18 +2,17 @@
 
 Every staff request asks "whose is this access token, and may they still use it?". The answer
 (the token, its user, roles and areas) changes only when a token is revoked, refreshed or
-purged, or a user, their roles or areas change — and each of those moves the sign-ins'
-change version (app/core/version_sql.py, SIGNINS) in the writer's transaction. A new token
-does not: no process has seen it yet. An area's path (read with the user's areas) moves the
-routing version. So an answer is kept under the pair of numbers it was read at and trusted
-while the transaction sees the same pair — the numbers intake reads anyway, in one statement
-shared by every consumer (app/core/versions.py). Expiry is time, not a write: it is checked on
-every use against the kept `expires_at`.
+purged, or a user, their roles or areas change — and each of those moves the number of the
+user's bucket of sign-ins (app/core/signin_sql.py: one row of 64, by user id) in the writer's
+transaction. A new token does not: no process has seen it yet. An area's path (read with the
+user's areas) moves the routing version. So an answer is kept under the pair (its user's
+bucket's number, routing number) it was read at and trusted while the transaction sees the
+same pair — numbers intake reads anyway, in one statement shared by every consumer
+(app/core/versions.py). Expiry is time, not a write: it is checked on every use against the
+kept `expires_at`.
 
-One number for every sign-in: any worker's refresh (every phone's, each 15 minutes) or sign-out
-throws every kept answer away, and each token's next check reads the tables again. Where many
-phones are signed in at once, rows per user bucket (triggers with transition tables) would keep
-the others' answers; not done yet.
+A phone's refresh (each 15 minutes) or a sign-out throws away the answers kept for the users
+of its bucket only; the others' next checks still read nothing. A TRUNCATE moves every bucket.
 
 What is kept is plain column values, never an ORM object: each request gets new instances
 made from them and attached to its own session as if loaded, so a request may change its user
@@ -28,6 +27,7 @@ tokens are made.
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
-from app.core import versions
-from app.core.version_sql import ROUTING, SIGNINS
+from app.core import signin_sql, versions
+from app.core.version_sql import ROUTING
 
 EXTENSION = "jiefen.token_checks"
 # Entries, least recently used dropped first: a few thousand staff signed in at once, each
@@ -53,7 +53,9 @@ Values = tuple[tuple[str, Any], ...]
 class Found:
     """One check's answer, as plain values (nothing in it is ever changed)."""
 
+    # Its user's bucket's number and the routing number, when it was read.
     numbers: tuple[int, int]
+    user_id: int
     expires_at: datetime
     token: Values
     user: Values
@@ -71,12 +73,14 @@ class TokenChecks:
         self._entries: OrderedDict[str, Found] = OrderedDict()
         self._lock = threading.Lock()  # a threaded worker shares it between requests
 
-    def get(self, digest: str, numbers: tuple[int, int]) -> Found | None:
+    def get(self, digest: str, seen: Mapping[int, int]) -> Found | None:
+        """The answer kept for `digest`, if the numbers `seen` (every row's, app/core/
+        versions.py) are still the ones it was read at; an outdated one is dropped."""
         with self._lock:
             found = self._entries.get(digest)
             if found is None:
                 return None
-            if found.numbers != numbers:
+            if found.numbers != numbers_for(seen, found.user_id):
                 del self._entries[digest]
                 return None
             self._entries.move_to_end(digest)
@@ -100,11 +104,15 @@ def checks_of(app: Flask) -> TokenChecks:
     return checks
 
 
-def numbers_now(session: Session) -> tuple[int, int] | None:
-    """The sign-ins' and routing numbers this transaction sees (None: a row is missing, and
+def numbers_now(session: Session) -> Mapping[int, int]:
+    """Every change version this transaction sees (read once per transaction, shared)."""
+    return versions.every(session.connection())
+
+
+def numbers_for(seen: Mapping[int, int], user_id: int) -> tuple[int, int] | None:
+    """The user's bucket's and the routing number in `seen` (None: a row is missing, and
     nothing is trusted without it)."""
-    connection = session.connection()
-    signins, routing = versions.current(SIGNINS, connection), versions.current(ROUTING, connection)
+    signins, routing = seen.get(signin_sql.row_of(user_id)), seen.get(ROUTING)
     if signins is None or routing is None:
         return None
     return signins, routing
@@ -137,6 +145,7 @@ def snapshot(numbers: tuple[int, int], token: AuthToken) -> Found:
     user = token.user
     return Found(
         numbers=numbers,
+        user_id=token.user_id,
         expires_at=token.expires_at,
         token=_values(token, _TOKEN),
         user=_values(user, _USER),

@@ -83,19 +83,24 @@ ACCESS_TOKEN_QUERY = (
 def user_for_access_token(token: str) -> tuple[User, AuthToken]:
     """The token's user and the token, both in the request's session; Unauthorized when the
     token is unknown, revoked or expired, or its user disabled. Most calls read no table: the
-    answer is kept per process under the sign-ins' change version (app/accounts/token_checks.py).
+    answer is kept per process under its user's sign-ins number (app/accounts/token_checks.py).
     """
     digest, session = _digest(token), db.session()
     checks = token_checks.checks_of(current_app)
-    numbers = token_checks.numbers_now(session)
-    found = checks.get(digest, numbers) if numbers is not None else None
+    seen = token_checks.numbers_now(session)
+    found = checks.get(digest, seen)
     row = token_checks.revive(session, found) if found is not None else None
     if row is None:
         untouched = token_checks.untouched(session)
         row = session.scalars(ACCESS_TOKEN_QUERY, {"token_hash": digest}).unique().first()
         _check(row)
-        if untouched and numbers is not None and numbers == token_checks.numbers_now(session):
-            checks.put(digest, token_checks.snapshot(numbers, row))
+        # Kept under the numbers seen before the read (the user known only after it), and only
+        # if this transaction's own writes have not moved them since.
+        numbers = token_checks.numbers_for(seen, row.user_id)
+        if untouched and numbers is not None:
+            now_seen = token_checks.numbers_now(session)
+            if numbers == token_checks.numbers_for(now_seen, row.user_id):
+                checks.put(digest, token_checks.snapshot(numbers, row))
     else:
         _check(row)  # a kept answer was valid when read; the clock has moved since
     return row.user, row

@@ -5,7 +5,7 @@ thing's tables, in the transaction that writes, whoever writes (the importer, th
 screens, a CLI, a test's fixture). What a process keeps built from those tables (the area
 index, the triage rules, the webhook followers, the staff token checks) is trusted while the
 number is the one it was built at: the request reads the numbers once (app/core/versions.py)
-instead of the tables.
+instead of the tables. The sign-ins have a row per bucket of users (app/core/signin_sql.py).
 
 The new number is random, not the old one plus one: a rolled-back write takes its number
 back, and a later write counting from the same start would hand out the same number again
@@ -13,58 +13,24 @@ for different rows, which a copy built inside the rolled-back transaction would 
 its own. The row is upserted, so a missing row (an emptied table) repairs itself.
 """
 
-from dataclasses import dataclass
+from app.core import signin_sql
 
-ROUTING, RULES, SUBSCRIPTIONS, SIGNINS = 1, 2, 3, 4
+ROUTING, RULES, SUBSCRIPTIONS = 1, 2, 3
 
-
-@dataclass(frozen=True)
-class Watch:
-    """Which writes to a table move its row: an UPDATE of `columns` (None: of any column), a
-    DELETE, a TRUNCATE, and an INSERT unless `insert` is False."""
-
-    columns: tuple[str, ...] | None = None
-    insert: bool = True
-
-
-ANY = Watch()
-
-# Row id → the tables whose writes change it. The deliverer updates a subscription's health
-# after every delivery; only its events change whom intake names, so those updates must not
-# throw every process's copy away. A sign-in adds a token no process has seen, so it leaves the
-# sign-ins' row alone (sign-ins are frequent); a revocation, a sign-out, a refresh (UPDATE), a
-# purge (DELETE) and any change to a user, their roles or areas move it (app/accounts/
-# token_cache.py).
-WATCHED: dict[int, dict[str, Watch]] = {
-    ROUTING: {"areas": ANY, "units": ANY},
-    RULES: {"triage_rules": ANY},
-    SUBSCRIPTIONS: {"webhook_subscriptions": Watch(columns=("id", "events"))},
-    SIGNINS: {
-        "auth_tokens": Watch(insert=False),
-        "users": ANY,
-        "user_roles": ANY,
-        "user_areas": ANY,
-    },
+# Row id → the tables whose writes change it, each with the only columns whose UPDATE counts
+# (None: any). The deliverer updates a subscription's health after every delivery; only its
+# events change whom intake names, so those updates must not throw every process's copy away.
+WATCHED: dict[int, dict[str, tuple[str, ...] | None]] = {
+    ROUTING: {"areas": None, "units": None},
+    RULES: {"triage_rules": None},
+    SUBSCRIPTIONS: {"webhook_subscriptions": ("id", "events")},
 }
-TABLES = tuple(table for tables in WATCHED.values() for table in tables)
+TABLES = (*(table for tables in WATCHED.values() for table in tables), *signin_sql.TABLES)
 _SQLITE_EVENTS = (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE"))
 
 
 def _update_of(columns: tuple[str, ...] | None) -> str:
     return f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
-
-
-def _pg_events(watch: Watch) -> str:
-    events = ["INSERT"] if watch.insert else []
-    return " OR ".join([*events, _update_of(watch.columns), "DELETE", "TRUNCATE"])
-
-
-def _sqlite_events(watch: Watch) -> list[tuple[str, str]]:
-    return [
-        (suffix, _update_of(watch.columns) if event == "UPDATE" else event)
-        for suffix, event in _SQLITE_EVENTS
-        if watch.insert or event != "INSERT"
-    ]
 
 
 def create_statements(dialect: str) -> list[str]:
@@ -81,31 +47,37 @@ def create_statements(dialect: str) -> list[str]:
         # Per statement: an import of 50,000 areas changes the row once, not 50,000 times;
         # TRUNCATE too, which fires no DELETE trigger.
         statements += [
-            f"CREATE OR REPLACE TRIGGER routing_version_{table} AFTER {_pg_events(watch)}"
-            f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION routing_version_bump('{row}')"
+            f"CREATE OR REPLACE TRIGGER routing_version_{table} AFTER INSERT"
+            f" OR {_update_of(columns)} OR DELETE OR TRUNCATE ON {table}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION routing_version_bump('{row}')"
             for row, tables in WATCHED.items()
-            for table, watch in tables.items()
+            for table, columns in tables.items()
         ]
-        return statements
+        return statements + signin_sql.create_statements(dialect)
     # SQLite has no statement triggers; one small upsert per row written.
     return [
         f"CREATE TRIGGER IF NOT EXISTS routing_version_{table}_{suffix}"
-        f" AFTER {event} ON {table}"
+        f" AFTER {_update_of(columns) if event == 'UPDATE' else event} ON {table}"
         f" BEGIN INSERT OR REPLACE INTO routing_version (id, version) VALUES ({row}, random()); END"
         for row, tables in WATCHED.items()
-        for table, watch in tables.items()
-        for suffix, event in _sqlite_events(watch)
-    ]
+        for table, columns in tables.items()
+        for suffix, event in _SQLITE_EVENTS
+    ] + signin_sql.create_statements(dialect)
 
 
 def drop_statements(dialect: str) -> list[str]:
+    ours = [table for tables in WATCHED.values() for table in tables]
     if dialect == "postgresql":
         return [
-            *(f"DROP TRIGGER IF EXISTS routing_version_{table} ON {table}" for table in TABLES),
+            *(f"DROP TRIGGER IF EXISTS routing_version_{table} ON {table}" for table in ours),
             "DROP FUNCTION IF EXISTS routing_version_bump()",
+            *signin_sql.drop_statements(dialect),
         ]
     return [
-        f"DROP TRIGGER IF EXISTS routing_version_{table}_{suffix}"
-        for table in TABLES
-        for suffix, _event in _SQLITE_EVENTS
+        *(
+            f"DROP TRIGGER IF EXISTS routing_version_{table}_{suffix}"
+            for table in ours
+            for suffix, _event in _SQLITE_EVENTS
+        ),
+        *signin_sql.drop_statements(dialect),
     ]

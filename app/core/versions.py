@@ -20,7 +20,9 @@ number was, so a copy is never older than the number it is kept under.
 """
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
@@ -36,11 +38,18 @@ _NAMES = re.compile(
 
 def current(which: int, connection: Connection) -> int | None:
     """The number of one watched thing as this transaction sees it (None: no row yet)."""
+    return every(connection).get(which)
+
+
+def every(connection: Connection) -> Mapping[int, int]:
+    """Every row's number as this transaction sees it, by row id. The mapping is never changed
+    afterwards (a read makes a new one), so a caller may hold it as the numbers of that moment.
+    """
     memo = connection.info.get(_MEMO)
     if memo is None:
-        memo = dict(connection.execute(_READ).tuples().all())
+        memo = MappingProxyType(dict(connection.execute(_READ).tuples().all()))
         connection.info[_MEMO] = memo
-    return memo.get(which)
+    return memo
 
 
 @lru_cache(maxsize=4096)

@@ -1,4 +1,5 @@
-"""Staff token checks kept per process (issue 19): trusted while the sign-ins' number stands.
+"""Staff token checks kept per process (issue 19): trusted while the number of the user's
+bucket of sign-ins stands.
 
 Each request runs in its own app context and session, as on a server (tests.helpers.
 concurrency); a second app on the same database is a second worker with its own kept checks.
@@ -13,13 +14,14 @@ import pytest
 from sqlalchemy import create_engine, event, insert, select, text, update
 
 from app import create_app
-from app.accounts.models import AuthToken, User
+from app.accounts.models import AuthToken, User, UserRole
 from app.accounts.service import update_user
 from app.accounts.token_checks import Found, TokenChecks
 from app.accounts.tokens import issue_pair, revoke_family, user_for_access_token
-from app.core import clock, versions
+from app.core import clock, signin_sql, versions
 from app.core.database import configure_sqlite_engine, database_uri, engine_options
-from app.core.version_sql import SIGNINS
+from app.core.signin_sql import row_of
+from app.core.version_sql import ROUTING
 from app.extensions import db
 from tests.conftest import TEST_PASSWORD, base_config
 from tests.helpers.auth import bearer
@@ -278,34 +280,112 @@ def test_a_rolled_back_revocation_locks_nobody_out(app, wang):
 
 def test_a_sign_in_keeps_the_number_and_a_revocation_moves_it(app, wang):
     connection = db.session.connection()
-    before = versions.current(SIGNINS, connection)
+    before = versions.current(row_of(wang.id), connection)
     pair = issue_pair(wang)
     db.session.flush()
-    assert before is not None and versions.current(SIGNINS, connection) == before
+    assert before is not None and versions.current(row_of(wang.id), connection) == before
     _, row = user_for_access_token(pair.access_token)
     revoke_family(row.family)
-    assert versions.current(SIGNINS, connection) != before
+    assert versions.current(row_of(wang.id), connection) != before
+
+
+def bucket_mate(of: User, username: str) -> User:
+    """A grid worker whose id falls in the bucket of `of` (inserted with that id)."""
+    values = {"id": of.id + signin_sql.BUCKETS, "username": username}
+    db.session.execute(insert(User).values(**values, password_hash=of.password_hash))
+    db.session.execute(insert(UserRole).values(user_id=values["id"], role="grid_worker"))
+    db.session.commit()
+    return db.session.get(User, values["id"])
+
+
+@pytest.mark.parametrize("how", ["logout", "refresh"])
+def test_a_sign_out_or_refresh_drops_only_the_checks_of_its_users_bucket(
+    app, areas, make_user, second_worker, how
+):
+    """300 phones refresh every 15 minutes: one's refresh must not make every other phone's
+    next check read the tables again."""
+    a = make_user("grid_worker", ["G1"], username="wang")
+    b = make_user("grid_worker", ["G1"], username="li")
+    mate = bucket_mate(a, "zhao")
+    assert row_of(a.id) == row_of(mate.id) != row_of(b.id)
+    tokens = {name: sign_in(app, name) for name in ("wang", "li", "zhao")}
+    for name in tokens:
+        me(app, tokens[name]["access_token"])
+        me_kept(app, tokens[name]["access_token"])
+    headers = bearer(tokens["wang"]["access_token"])
+    if how == "logout":
+        answer = fresh(second_worker, lambda c: c.post("/api/v1/auth/logout", headers=headers))
+    else:
+        body = {"refresh_token": tokens["wang"]["refresh_token"]}
+        answer = fresh(second_worker, lambda c: c.post("/api/v1/auth/refresh", json=body))
+    assert answer.status_code in (200, 204)
+    me_kept(app, tokens["li"]["access_token"])  # another bucket: still kept
+    with reads_of_covered_tables(app) as reads:
+        assert me(app, tokens["zhao"]["access_token"]).status_code == 200
+    assert reads, "the bucket-mate's check is read again"
+    me_kept(app, tokens["zhao"]["access_token"])
+    assert me(app, tokens["wang"]["access_token"]).status_code == 401
+
+
+def test_a_statement_moves_the_buckets_of_the_users_it_touched_and_no_other(app, areas, make_user):
+    a, b, c = (make_user("grid_worker", ["G1"], username=n) for n in ("wang", "li", "zhang"))
+    assert len({row_of(u.id) for u in (a, b, c)}) == 3
+    for user in (a, b, c):
+        issue_pair(user)
+        issue_pair(user)  # two rows of one user in one statement: the bucket is moved once
+    db.session.commit()
+    connection = db.session.connection()
+    before = dict(versions.every(connection))
+    db.session.execute(
+        update(AuthToken).where(AuthToken.user_id.in_([a.id, b.id])).values(revoked_at=clock.now())
+    )
+    after = versions.every(connection)
+    moved = {row for row in before if after.get(row) != before[row]}
+    assert moved == {row_of(a.id), row_of(b.id)}
+
+
+def test_emptying_the_tokens_moves_every_bucket(app, wang):
+    issue_pair(wang)
+    db.session.commit()
+    connection = db.session.connection()
+    before = dict(versions.every(connection))
+    if connection.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE auth_tokens"))  # names no row: every bucket moves
+        buckets = range(signin_sql.FIRST, signin_sql.FIRST + signin_sql.BUCKETS)
+    else:
+        db.session.execute(text("DELETE FROM auth_tokens"))  # SQLite: a row trigger per row
+        buckets = [row_of(wang.id)]
+    after = versions.every(connection)
+    assert all(after[row] != before.get(row) for row in buckets)
+    assert after[ROUTING] == before[ROUTING]
 
 
 def found(number: int) -> Found:
-    return Found((number, 0), clock.now(), (), (), (), (), ())
+    return Found((number, 0), 7, clock.now(), (), (), (), (), ())
+
+
+def seen(number: int) -> dict[int, int]:
+    """Every number a transaction sees: user 7's bucket at `number`, routing at 0."""
+    return {ROUTING: 0, row_of(7): number, row_of(8): number + 1}
 
 
 def test_the_kept_checks_are_bounded_least_recently_used_first():
     checks = TokenChecks(size=2)
     checks.put("a", found(1))
     checks.put("b", found(1))
-    assert checks.get("a", (1, 0)) is not None  # "b" is now the least recently used
+    assert checks.get("a", seen(1)) is not None  # "b" is now the least recently used
     checks.put("c", found(1))
-    assert len(checks) == 2 and checks.get("b", (1, 0)) is None
-    assert checks.get("a", (2, 0)) is None  # another number: forgotten
+    assert len(checks) == 2 and checks.get("b", seen(1)) is None
+    assert checks.get("a", seen(2)) is None  # another number for its bucket: forgotten
     assert len(checks) == 1
+    assert checks.get("c", {**seen(1), row_of(8): 99}) is not None  # another bucket's moved
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_the_migrations_make_the_sign_ins_number_too(dialect, fresh_database):
-    """The frozen triggers of 0031: a user moves the number, a new token does not, a revoked
-    one does (tests/service/test_migrations.py compares tables, not triggers)."""
+def test_the_migrations_make_the_sign_ins_numbers_too(dialect, fresh_database):
+    """The frozen triggers of 0031: every bucket has a number; a user moves their bucket's and
+    no other, a new token moves none, a revoked one its user's; PostgreSQL's TRUNCATE moves
+    every bucket (tests/service/test_migrations.py compares tables, not triggers)."""
     url = fresh_database(dialect)
     upgraded = flask(["db", "upgrade"], url)
     assert upgraded.returncode == 0, upgraded.stderr
@@ -313,20 +393,37 @@ def test_the_migrations_make_the_sign_ins_number_too(dialect, fresh_database):
     engine = create_engine(uri, **engine_options(uri, {}))
     if dialect == "sqlite":
         configure_sqlite_engine(engine, "mod_spatialite")
-    number = text(f"SELECT version FROM routing_version WHERE id = {SIGNINS}")
+    read = text(f"SELECT id, version FROM routing_version WHERE id >= {signin_sql.FIRST}")
+    steps = []
     try:
         with engine.begin() as connection:
-            first = connection.scalar(number)
+
+            def step():
+                steps.append(dict(connection.execute(read).tuples().all()))
+
+            step()
             user_id = connection.execute(
                 insert(User).values(username="wang", password_hash="x").returning(User.id)
             ).scalar_one()
-            after_user = connection.scalar(number)
+            step()
             token = {"user_id": user_id, "kind": "access", "family": "f", "token_hash": "h"}
             connection.execute(insert(AuthToken).values(**token, expires_at=clock.now()))
-            after_token = connection.scalar(number)
+            step()
             connection.execute(update(AuthToken).values(revoked_at=clock.now()))
-            after_revocation = connection.scalar(number)
+            step()
+            if dialect == "postgresql":
+                connection.execute(text("TRUNCATE auth_tokens"))
+                step()
     finally:
         engine.dispose()
-    assert first is not None and after_user != first
-    assert after_token == after_user and after_revocation != after_token
+
+    def moved(before, after):
+        return {row for row in before if after[row] != before[row]}
+
+    first, after_user, after_token, after_revocation, *truncated = steps
+    assert len(first) == signin_sql.BUCKETS
+    assert moved(first, after_user) == {row_of(user_id)}
+    assert moved(after_user, after_token) == set()
+    assert moved(after_token, after_revocation) == {row_of(user_id)}
+    if truncated:
+        assert moved(after_revocation, truncated[0]) == set(first)
