@@ -1,9 +1,10 @@
 """The change versions (app/core/version_sql.py), read once per transaction.
 
-A staff request asks four things "has this changed?" — the sign-ins (its token check), the
-areas, the triage rules, the webhook subscriptions — and each answer is a row of
-`routing_version`. One read of every row serves them all: it is kept on the connection until
-anything could have moved a number, by this rule:
+A staff request asks four things "has this changed?" — its user's sign-ins (its token check),
+the areas, the triage rules, the webhook subscriptions — and each answer is a row of
+`routing_version` (the sign-ins: one of 64 rows, by user id). One read of every row (68 of
+them) serves them all: it is kept on the connection until anything could have moved a number,
+by this rule:
 
 * a new transaction, a commit, a rollback, or the rollback of a savepoint drops it (a number
   this transaction did not write can only be seen anew in a new transaction; one it wrote can
