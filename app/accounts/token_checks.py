@@ -7,9 +7,11 @@ user's bucket of sign-ins (app/core/signin_sql.py: one row of 64, by user id) in
 transaction. A new token does not: no process has seen it yet. An area's path (read with the
 user's areas) moves the routing version. So an answer is kept under the pair (its user's
 bucket's number, routing number) it was read at and trusted while the transaction sees the
-same pair — numbers intake reads anyway, in one statement shared by every consumer
-(app/core/versions.py). Expiry is time, not a write: it is checked on every use against the
-kept `expires_at`.
+same pair — read with the numbers intake reads anyway, in one statement shared by every
+consumer (app/core/versions.py: rows 1-3 and this one bucket). The user is known only once
+the token is read, so a check that reads the tables reads its bucket's number in the same
+statement (one snapshot with the rows) and the routing number before it. Expiry is time, not
+a write: it is checked on every use against the kept `expires_at`.
 
 A phone's refresh (each 15 minutes) or a sign-out throws away the answers kept for the users
 of its bucket only; the others' next checks still read nothing. A TRUNCATE moves every bucket.
@@ -27,7 +29,7 @@ tokens are made.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,14 +49,15 @@ EXTENSION = "jiefen.token_checks"
 SIZE = 4096
 
 Values = tuple[tuple[str, Any], ...]
+# The number of a user's bucket of sign-ins and the routing number.
+Numbers = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class Found:
     """One check's answer, as plain values (nothing in it is ever changed)."""
 
-    # Its user's bucket's number and the routing number, when it was read.
-    numbers: tuple[int, int]
+    numbers: Numbers
     user_id: int
     expires_at: datetime
     token: Values
@@ -73,18 +76,21 @@ class TokenChecks:
         self._entries: OrderedDict[str, Found] = OrderedDict()
         self._lock = threading.Lock()  # a threaded worker shares it between requests
 
-    def get(self, digest: str, seen: Mapping[int, int]) -> Found | None:
-        """The answer kept for `digest`, if the numbers `seen` (every row's, app/core/
-        versions.py) are still the ones it was read at; an outdated one is dropped."""
+    def get(self, digest: str, numbers_of: Callable[[int], Numbers | None]) -> Found | None:
+        """The answer kept for `digest` if `numbers_of(its user id)` (the numbers this
+        transaction sees) are the ones it was read at; an outdated one is dropped. The numbers
+        are asked outside the lock: it may be a read."""
         with self._lock:
             found = self._entries.get(digest)
             if found is None:
                 return None
-            if found.numbers != numbers_for(seen, found.user_id):
-                del self._entries[digest]
-                return None
             self._entries.move_to_end(digest)
+        if found.numbers == numbers_of(found.user_id):
             return found
+        with self._lock:
+            if self._entries.get(digest) is found:
+                del self._entries[digest]
+        return None
 
     def put(self, digest: str, found: Found) -> None:
         with self._lock:
@@ -104,18 +110,19 @@ def checks_of(app: Flask) -> TokenChecks:
     return checks
 
 
-def numbers_now(session: Session) -> Mapping[int, int]:
-    """Every change version this transaction sees (read once per transaction, shared)."""
-    return versions.every(session.connection())
-
-
-def numbers_for(seen: Mapping[int, int], user_id: int) -> tuple[int, int] | None:
-    """The user's bucket's and the routing number in `seen` (None: a row is missing, and
-    nothing is trusted without it)."""
-    signins, routing = seen.get(signin_sql.row_of(user_id)), seen.get(ROUTING)
+def numbers_now(session: Session, user_id: int) -> Numbers | None:
+    """The user's bucket's and the routing number this transaction sees (app/core/versions.py:
+    one read shared with intake; None: a row is missing, and nothing is trusted without it)."""
+    connection = session.connection()
+    signins = versions.current(signin_sql.row_of(user_id), connection)
+    routing = versions.current(ROUTING, connection)
     if signins is None or routing is None:
         return None
     return signins, routing
+
+
+def routing_now(session: Session) -> int | None:
+    return versions.current(ROUTING, session.connection())
 
 
 def _columns(model: type) -> tuple[str, ...]:
@@ -141,7 +148,7 @@ def untouched(session: Session) -> bool:
     return not session.identity_map and not session.new and not session.deleted
 
 
-def snapshot(numbers: tuple[int, int], token: AuthToken) -> Found:
+def snapshot(numbers: Numbers, token: AuthToken) -> Found:
     user = token.user
     return Found(
         numbers=numbers,

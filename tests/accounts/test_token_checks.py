@@ -203,6 +203,30 @@ def test_a_moved_area_gives_its_new_path_at_once(app, wang):
     assert paths() == ["/D/S2/C1/G1/"]
 
 
+def test_a_kept_check_sends_one_statement_the_change_versions_read(app, wang):
+    """Rows 1-3 and the user's bucket, the read intake shares; not the other 63 buckets."""
+    tokens = sign_in(app)
+    me(app, tokens["access_token"])
+    sent: list[tuple[str, object]] = []
+    with app.app_context():
+        engine = db.engine
+
+        def note(_conn, _cursor, statement, parameters, *_args):
+            if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
+                sent.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            user_for_access_token(tokens["access_token"])
+            versions.current(ROUTING, db.session.connection())  # intake's ask: no new read
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    assert len(sent) == 1, sent
+    [(statement, parameters)] = sent
+    assert "FROM routing_version WHERE id <" in statement
+    assert row_of(wang.id) in (parameters.values() if isinstance(parameters, dict) else parameters)
+
+
 def test_expiry_is_honoured_by_a_kept_check(app, wang):
     with clock.frozen_at(clock.now()) as ticker:
         tokens = sign_in(app)
@@ -327,6 +351,11 @@ def test_a_sign_out_or_refresh_drops_only_the_checks_of_its_users_bucket(
     assert me(app, tokens["wang"]["access_token"]).status_code == 401
 
 
+def every_number() -> dict[int, int]:
+    """Every row of routing_version as the test's transaction sees it."""
+    return dict(db.session.execute(text("SELECT id, version FROM routing_version")).tuples().all())
+
+
 def test_a_statement_moves_the_buckets_of_the_users_it_touched_and_no_other(app, areas, make_user):
     a, b, c = (make_user("grid_worker", ["G1"], username=n) for n in ("wang", "li", "zhang"))
     assert len({row_of(u.id) for u in (a, b, c)}) == 3
@@ -334,12 +363,11 @@ def test_a_statement_moves_the_buckets_of_the_users_it_touched_and_no_other(app,
         issue_pair(user)
         issue_pair(user)  # two rows of one user in one statement: the bucket is moved once
     db.session.commit()
-    connection = db.session.connection()
-    before = dict(versions.every(connection))
+    before = every_number()
     db.session.execute(
         update(AuthToken).where(AuthToken.user_id.in_([a.id, b.id])).values(revoked_at=clock.now())
     )
-    after = versions.every(connection)
+    after = every_number()
     moved = {row for row in before if after.get(row) != before[row]}
     assert moved == {row_of(a.id), row_of(b.id)}
 
@@ -347,38 +375,37 @@ def test_a_statement_moves_the_buckets_of_the_users_it_touched_and_no_other(app,
 def test_emptying_the_tokens_moves_every_bucket(app, wang):
     issue_pair(wang)
     db.session.commit()
-    connection = db.session.connection()
-    before = dict(versions.every(connection))
-    if connection.dialect.name == "postgresql":
+    before = every_number()
+    if db.engine.dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE auth_tokens"))  # names no row: every bucket moves
         buckets = range(signin_sql.FIRST, signin_sql.FIRST + signin_sql.BUCKETS)
     else:
         db.session.execute(text("DELETE FROM auth_tokens"))  # SQLite: a row trigger per row
         buckets = [row_of(wang.id)]
-    after = versions.every(connection)
+    after = every_number()
     assert all(after[row] != before.get(row) for row in buckets)
     assert after[ROUTING] == before[ROUTING]
 
 
-def found(number: int) -> Found:
-    return Found((number, 0), 7, clock.now(), (), (), (), (), ())
+def found(number: int, user_id: int = 7) -> Found:
+    return Found((number, 0), user_id, clock.now(), (), (), (), (), ())
 
 
-def seen(number: int) -> dict[int, int]:
-    """Every number a transaction sees: user 7's bucket at `number`, routing at 0."""
-    return {ROUTING: 0, row_of(7): number, row_of(8): number + 1}
+def seen(numbers: dict[int, int]):
+    """The numbers a transaction sees, by user id, routing at 0."""
+    return lambda user_id: (numbers[user_id], 0)
 
 
 def test_the_kept_checks_are_bounded_least_recently_used_first():
     checks = TokenChecks(size=2)
     checks.put("a", found(1))
     checks.put("b", found(1))
-    assert checks.get("a", seen(1)) is not None  # "b" is now the least recently used
-    checks.put("c", found(1))
-    assert len(checks) == 2 and checks.get("b", seen(1)) is None
-    assert checks.get("a", seen(2)) is None  # another number for its bucket: forgotten
+    assert checks.get("a", seen({7: 1})) is not None  # "b" is now the least recently used
+    checks.put("c", found(1, user_id=8))
+    assert len(checks) == 2 and checks.get("b", seen({7: 1})) is None
+    assert checks.get("a", seen({7: 2, 8: 1})) is None  # its user's number moved: forgotten
     assert len(checks) == 1
-    assert checks.get("c", {**seen(1), row_of(8): 99}) is not None  # another bucket's moved
+    assert checks.get("c", seen({7: 2, 8: 1})) is not None  # another user's moved
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
