@@ -177,7 +177,7 @@ def main(argv=None) -> None:
     total = sum(used.values())
     print(
         f"{args.target} ({args.presort}), {result.requests:,} requests at {result.rps:,.0f} req/s"
-        f" with {result.errors + result.non_2xx} errors; CPU ms per request:"
+        f" with {result.errors} socket errors, {result.non_2xx} non-2xx; CPU ms per request:"
     )
     for kind, seconds in used.most_common():
         share = seconds / total if total else 0

@@ -37,9 +37,18 @@ SYNC_OCCURRED_AT = "2026-11-30T09:00:00+08:00"
 SYNC_BATCH = 10
 
 
-def sender(app, url: str, endpoint: str, count: int, seed: int) -> Callable[[int], int]:
+def sender(
+    app,
+    url: str,
+    endpoint: str,
+    count: int,
+    seed: int,
+    new_uuid: Callable = uuid.uuid4,
+    unique_texts: bool = False,
+) -> Callable[[int], int]:
     """A function that files body i (for `sync`, a batch of SYNC_BATCH) and returns the HTTP
-    status."""
+    status; `new_uuid` makes each body's client_uuid; `unique_texts` numbers each description
+    (the bodies' texts repeat, people's rarely do)."""
     client = app.test_client()
     rng = np.random.default_rng(seed)
     code, at = prepare(app, qr_site=endpoint == "qr")
@@ -54,7 +63,10 @@ def sender(app, url: str, endpoint: str, count: int, seed: int) -> Callable[[int
         path = "/api/v1/reports" if endpoint == "staff" else "/api/v1/reports/sync"
 
     def one(i: int) -> dict:
-        return {**bodies[i % len(bodies)], "client_uuid": str(uuid.uuid4())}
+        body = {**bodies[i % len(bodies)], "client_uuid": str(new_uuid())}
+        if unique_texts:
+            body["description"] += f"（第{i}次）"
+        return body
 
     def send(i: int) -> int:
         if endpoint != "sync":

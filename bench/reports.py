@@ -5,8 +5,10 @@ Positions are drawn inside known micro-grids, so the routing columns (area_code,
 subdistrict_code, unit_code) are right without locating a million points one by one.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import numpy as np
 import shapely
@@ -24,6 +26,8 @@ from app.reports.models import (
     TIERS,
 )
 from app.reports.tracking_keys import hash_tracking_key
+from app.triage.meaning import stored, terms
+from app.triage.suggestions import keyed_on_day
 from bench.district import District, sample_points
 
 DAYS = 730
@@ -478,6 +482,19 @@ def tracking_numbers(ids: np.ndarray, created_local_dates: list[str], seed: int)
     return [f"JF{d}{s}" for d, s in zip(created_local_dates, suffix, strict=True)]
 
 
+def _descriptions(reports: Reports, sl: slice) -> list[str]:
+    """Each report's text: its community, a house number and a phrase of its topic."""
+    c, lk = reports.columns, reports.lookups
+    community_names, category_codes = lk["community_names"], lk["category_codes"]
+    phrases = [PHRASES[category_codes[k]] for k in c["topic"][sl]]
+    return [
+        f"{community_names[cm]}{h}号附近：{p[i % len(p)]}"
+        for cm, h, p, i in zip(
+            c["community"][sl], c["house"][sl], phrases, c["phrase"][sl], strict=True
+        )
+    ]
+
+
 def render_rows(reports: Reports, start: int, stop: int, seed: int) -> list[str]:
     """COPY text lines for reports [start, stop): tab-separated, \\N for NULL."""
     c, lk = reports.columns, reports.lookups
@@ -495,15 +512,8 @@ def render_rows(reports: Reports, start: int, stop: int, seed: int) -> list[str]
         hex=True,
         include_srid=True,
     )
-    community_names = lk["community_names"]
-    community = c["community"][sl]
     category = c["category"][sl]
-    phrases = [PHRASES[category_codes[k]] for k in c["topic"][sl]]
-    phrase_ix, house = c["phrase"][sl], c["house"][sl]
-    descriptions = [
-        f"{community_names[cm]}{h}号附近：{p[i % len(p)]}"
-        for cm, h, p, i in zip(community, house, phrases, phrase_ix, strict=True)
-    ]
+    descriptions = _descriptions(reports, sl)
     names = c["name"][sl]
     reporter_names = [
         N if k < 0 else SURNAMES[k % len(SURNAMES)] + ("先生" if k < len(SURNAMES) else "女士")
@@ -600,8 +610,26 @@ def _times(values: np.ndarray) -> list[str]:
 
 SUGGESTION_COLUMNS = (
     "report_id", "duplicates", "suggested_category_code", "category_reasons", "suggested_risk",
-    "risk_rank", "risk_reasons", "junk_score", "junk_reasons", "computed_at",
+    "risk_rank", "risk_reasons", "junk_score", "junk_reasons", "computed_at", "reading",
+    "text_key",
 )  # fmt: skip
+
+
+@cache
+def _reading_of_text(description: str) -> str:
+    """A text's reading as stored JSON, as intake keeps it with its suggestions: without it,
+    every neighbour a new report is scored against was segmented again (jieba, 17 more cuts per
+    report at 1M), a cost production does not have (issue 19, h21b). Once per distinct text
+    (about 106,000 at 1M)."""
+    reading = json.dumps(stored(terms(description)), ensure_ascii=False, separators=(",", ":"))
+    return _copy_text(reading)
+
+
+def _copy_text(value: str) -> str:
+    """COPY's text format: backslash, tab and newlines escaped."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def render_suggestion_rows(reports: Reports, start: int, stop: int) -> list[str]:
@@ -625,5 +653,11 @@ def render_suggestion_rows(reports: Reports, start: int, stop: int) -> list[str]
         ["0"] * (stop - start),
         empty,
         _times(c["created"][sl]),
+    ]
+    descriptions = _descriptions(reports, sl)
+    days = c["created"][sl].astype("datetime64[D]").astype(object)  # UTC dates
+    cols += [
+        [_reading_of_text(d) for d in descriptions],
+        [keyed_on_day(d, day) for d, day in zip(descriptions, days, strict=True)],
     ]
     return ["\t".join(row) for row in zip(*cols, strict=True)]

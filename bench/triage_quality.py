@@ -1,7 +1,7 @@
 """Figures of the triage evaluation set without a database, for tuning and for the record.
 
     python -m bench.triage_quality [--split train|heldout] [--meaning lexicon|embedding] [--old]
-                                   [--strip SHARE]
+                                   [--strip SHARE] [--corpus-weight W]
 
 Replays the set in time order as intake would (the same radius, window and cap on the
 candidates, the same scoring functions as app/triage/suggestions.py) and prints precision and
@@ -16,9 +16,13 @@ A training report's category comes from models that have not seen it: 3 folds by
 every wording and flatter a model (naive Bayes scored 0.98 with folds by place, 0.82 with folds
 by wording). `--meaning embedding --fit` refits that finder's duplicate score
 (app/triage/embedding.py) by logistic regression on the training split's candidate pairs and
-prints the weights with precision and recall per threshold. `--strip 0.5` (lexicon) suggests
-each category from the text with half its lexicon words dropped: a training-split stand-in for
+prints the weights with precision and recall per threshold. `--strip 0.5` suggests
+each category from the text with half its lexicon words dropped (either finder; the embedding
+finder embeds the shortened text): a training-split stand-in for
 wordings the lexicons do not list (the category figure only means that then).
+`--corpus-weight W` trains the fold models with each report of the written category corpus
+(app/triage/corpus.py) counting W of a labelled one (0: without it; default: the shipped
+weight); the shipped model files are rebuilt by the builders, not here.
 """
 
 import argparse
@@ -110,8 +114,8 @@ def run(
     strip: float = 0.0,
 ):
     """`meaning`: the finder (lexicon or embedding). `pairs`: if given (embedding), every
-    training pair compared is appended as (features, same matter). `strip` (lexicon): the
-    share of lexicon words dropped from the text the category is suggested from."""
+    training pair compared is appended as (features, same matter). `strip`: the share of
+    lexicon words dropped from the text the category is suggested from."""
     items = load()
     rules = seeded_ruleset()
     if old:
@@ -156,18 +160,19 @@ def run(
             learnt = {}
             for fold, (labelled, _) in by_wording.items():
                 mean = np.stack([semantic.embed(text) for text, _ in labelled]).mean(axis=0)
-                docs = semantic.documents(labelled)
-                learnt[fold] = semantic.fit(
-                    np.stack([semantic.embed(t) for t, _ in docs]), [c for _, c in docs], mean
-                )
+                learnt[fold] = semantic.fit_documents(semantic.documents(labelled), mean)
 
             def categorise_item(item):
                 fold = fold_of[item.key]
+                text, vector = item.description, vectors[item.key]
+                if strip:
+                    text = without_lexicon_words(text, strip, item.key)
+                    vector = semantic.embed(text)
                 return suggest(
                     rules,
-                    item.description,
+                    text,
                     learnt.get(fold, shipped),
-                    vectors[item.key],
+                    vector,
                     by_wording.get(fold, (0, None))[1],
                 )[0]
 
@@ -308,9 +313,19 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="embedding: refit the duplicate score")
     parser.add_argument("--meaning", default="lexicon", choices=("lexicon", "embedding"))
     parser.add_argument(
-        "--strip", type=float, default=0.0, help="lexicon: drop this share of lexicon words"
+        "--strip", type=float, default=0.0, help="drop this share of lexicon words (categories)"
+    )
+    parser.add_argument(
+        "--corpus-weight",
+        type=float,
+        default=None,
+        help="what a written corpus report counts in the fold models (0: left out)",
     )
     args = parser.parse_args()
+    if args.corpus_weight is not None:
+        from app.triage import corpus
+
+        corpus.CORPUS_WEIGHT = args.corpus_weight
     if args.fit:
         fit()
         return

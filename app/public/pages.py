@@ -1,7 +1,6 @@
 """The resident's pages: /s/<code> to report (works without JavaScript), /t/<no> to follow."""
 
 import math
-import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
@@ -14,6 +13,7 @@ from app.categories.models import Category
 from app.core.clock import SHANGHAI
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.limits import body_limit, cap_body
+from app.core.ordered_keys import time_ordered_token
 from app.extensions import db
 from app.photos.processing import MAX_BYTES
 from app.public import duplicate_hint, limits
@@ -107,7 +107,7 @@ def _form(site: QrSite, values=None, errors=None, client_uuid=None, status: int 
         categories=_categories(),
         values=values or {},
         errors=errors or {},
-        client_uuid=client_uuid or secrets.token_urlsafe(16),
+        client_uuid=client_uuid or time_ordered_token(),
         max_description=MAX_DESCRIPTION,
         max_photos=MAX_PHOTOS,
         centre=current_app.config["CENTRE_NAME"],

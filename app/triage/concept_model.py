@@ -1,7 +1,8 @@
 """What a report's words say about its category: a softmax (multinomial logistic) regression over
 the words app/triage/meaning.py reads (synonyms folded) and the concepts of
 app/triage/category_words.py (so 「气罐」 counts where training only saw 「液化气」), trained on
-the evaluation set's training split and the seeded keywords. Kept as a small JSON file
+the evaluation set's training split, the written corpus (app/triage/corpus.py) and the seeded
+keywords. Kept as a small JSON file
 (app/triage/data/concept_model.json), rebuilt (numpy, at training time only) with
 
     python -m app.triage.concept_model tests/data/triage_eval.jsonl
@@ -51,20 +52,25 @@ def features(text: str) -> list[str]:
     return words + [CONCEPT + name for name in concepts_in(matter_text(text))]
 
 
-def train(documents: list[tuple[str, str]], l2: float = L2, steps: int = STEPS) -> dict:
-    """documents: (text, category code). Returns the model as plain data: per feature, its
-    weight towards each category (small ones pruned), and each category's bias."""
+def train(documents: list[tuple], l2: float = L2, steps: int = STEPS) -> dict:
+    """documents: (text, category code[, weight]); a weight (default 1) scales the document's
+    share of the loss. Returns the model as plain data: per feature, its weight towards each
+    category (small ones pruned), and each category's bias."""
     import numpy as np
 
-    rows = [features(text) for text, _ in documents]
+    rows = [features(document[0]) for document in documents]
     vocabulary = sorted({f for row in rows for f in row})
     index = {f: i for i, f in enumerate(vocabulary)}
-    codes = sorted({code for _, code in documents})
+    codes = sorted({document[1] for document in documents})
     x = np.zeros((len(documents), len(vocabulary)))
     y = np.zeros((len(documents), len(codes)))
     for r, row in enumerate(rows):
         x[r, [index[f] for f in row]] = 1.0
         y[r, codes.index(documents[r][1])] = 1.0
+    # Each row's share of the mean loss: its weight over the weights' mean, so the same
+    # documents at weight 1 train exactly as before weights existed.
+    share = np.array([document[2] if len(document) > 2 else 1.0 for document in documents])
+    share = (share / share.mean())[:, None]
     w, b = np.zeros((len(vocabulary), len(codes))), np.zeros(len(codes))
     # Adam on the full batch: a few hundred documents, so a few hundred steps converge.
     moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
@@ -72,7 +78,8 @@ def train(documents: list[tuple[str, str]], l2: float = L2, steps: int = STEPS) 
         s = x @ w + b
         p = np.exp(s - s.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
-        grads = (x.T @ (p - y) / len(documents) + l2 * w, (p - y).mean(axis=0))
+        error = share * (p - y)
+        grads = (x.T @ error / len(documents) + l2 * w, error.mean(axis=0))
         for k, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
             m, v = moments[2 * k], moments[2 * k + 1]
             m *= 0.9

@@ -42,8 +42,9 @@ class ReportSuggestion(Base):
     meaning_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     # A hash of the sender's network address when the channel knows it (flooding check).
     client_key: Mapped[str | None] = mapped_column(String(32))
-    # A hash of the exact description (app/triage/suggestions.text_key): the same-text flooding
-    # check finds the day's equal texts by an index instead of comparing every report of the day.
+    # The report's (UTC) day and a hash of the exact description (app/triage/suggestions.text_key):
+    # the same-text flooding check finds the day's equal texts by an index instead of comparing
+    # every report of the day; the day first, so new keys share the index's last few leaves.
     text_key: Mapped[str | None] = mapped_column(String(32))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

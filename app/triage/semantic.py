@@ -12,7 +12,8 @@ engine, loaded with ctypes; no torch, no download at run time), so it loads offl
   complaint shares a "this is a complaint" direction that otherwise makes all of them look
   alike (raw cosines sit between 0.85 and 0.97).
 * Categories: a softmax (multinomial logistic) regression over the same vectors, learnt from
-  the evaluation set's training split and the seeded keywords. The mean and the weights are
+  the evaluation set's training split, the written corpus (app/triage/corpus.py) and the
+  seeded keywords. The mean and the weights are
   a small file in the package (app/triage/data/semantic_model.npz), rebuilt with
 
       python -m app.triage.semantic tests/data/triage_eval.jsonl
@@ -141,12 +142,17 @@ def model() -> Semantic:
         return Semantic(data["mean"], data["weights"], [str(c) for c in data["codes"]])
 
 
-def fit(vectors: np.ndarray, labels: list[str], mean: np.ndarray) -> Semantic:
-    """A softmax regression over centred vectors, by plain gradient descent (deterministic)."""
+def fit(
+    vectors: np.ndarray, labels: list[str], mean: np.ndarray, weights: list[float] | None = None
+) -> Semantic:
+    """A softmax regression over centred vectors, by plain gradient descent (deterministic).
+    `weights`: each row's share of the loss (default 1 each)."""
     codes = sorted(set(labels))
     base = Semantic(mean, np.zeros((DIM + 1, len(codes))), codes)
     x = np.c_[base.centred(vectors) * SCALE, np.ones(len(vectors))]
     y = np.eye(len(codes))[[codes.index(label) for label in labels]]
+    share = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    share = (share / share.mean())[:, None]
     w = np.zeros((DIM + 1, len(codes)))
     for _ in range(STEPS):
         z = x @ w
@@ -154,26 +160,31 @@ def fit(vectors: np.ndarray, labels: list[str], mean: np.ndarray) -> Semantic:
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
         penalty = L2 * np.r_[w[:-1], np.zeros((1, len(codes)))]
-        w -= x.T @ (p - y) / len(x) + penalty
+        w -= x.T @ (share * (p - y)) / len(x) + penalty
     return Semantic(mean, w, codes)
 
 
-def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """What the categories learn from: labelled reports, and each seeded keyword as a tiny one
-    (so a category the labelled set lacks still has something)."""
-    from app.triage.seed import CATEGORY_KEYWORDS
+def documents(labelled: list[tuple[str, str]]) -> list[tuple[str, str, float]]:
+    """What the categories learn from, as (text, code, weight): labelled reports, the written
+    corpus (app/triage/corpus.py), and each seeded keyword as a tiny report (so a category the
+    labelled set lacks still has something). The same as the word models'."""
+    from app.triage.categorise import documents as word_documents
 
-    seeds = [(word, code) for code, _weight, words in CATEGORY_KEYWORDS for word in words]
-    return labelled + seeds
+    return word_documents(labelled)
 
 
 def build(labelled: list[tuple[str, str]]) -> Semantic:
-    """The shipped model from labelled reports: the mean of their vectors, then the weights."""
+    """The shipped model from labelled reports: the mean of their vectors (the labelled
+    reports' only, as the comparisons subtract it), then the weights."""
     texts = [text for text, _ in labelled]
     mean = np.stack([embed(t) for t in texts]).mean(axis=0)
-    docs = documents(labelled)
-    vectors = np.stack([embed(text) for text, _ in docs])
-    return fit(vectors, [code for _, code in docs], mean)
+    return fit_documents(documents(labelled), mean)
+
+
+def fit_documents(docs: list[tuple[str, str, float]], mean: np.ndarray) -> Semantic:
+    """The category weights from (text, code, weight) documents, over `mean`."""
+    vectors = np.stack([embed(text) for text, _, _ in docs])
+    return fit(vectors, [code for _, code, _ in docs], mean, [w for _, _, w in docs])
 
 
 def save(built: Semantic, path: Path = MODEL) -> None:
@@ -191,7 +202,8 @@ def _main(path: str) -> None:
 
     labelled = [(i.description, i.category) for i in load(Path(path)) if i.split == "train"]
     save(build(labelled))
-    print(f"{len(labelled)} labelled reports → {MODEL} ({MODEL.stat().st_size} bytes)")
+    size = MODEL.stat().st_size
+    print(f"{len(labelled)} labelled reports and the corpus → {MODEL} ({size} bytes)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -145,7 +145,10 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
     comes as the database's text of it, which is what app.triage.meaning keeps its decoded
     form by."""
     box = (bindparam(name, type_=Float) for name in ("minx", "miny", "maxx", "maxy"))
-    return (
+    # The newest `limit` first, then their suggestions: joined before the LIMIT, every report
+    # of the window near the point had its suggestions read (780 at the QR benchmark's poster
+    # for 200 kept, bench/RESULTS.md h21b).
+    newest = (
         select(
             Report.id,
             Report.description,
@@ -156,11 +159,7 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
             Report.duplicate_of,
             Report.reporter_phone,
             Report.qr_site_id,
-            ReportSuggestion.suggested_category_code,
-            cast(ReportSuggestion.reading, Text).label("reading"),
-            *finder_named(finder_name).candidate_columns(),
         )
-        .outerjoin(ReportSuggestion, ReportSuggestion.report_id == Report.id)
         .where(
             in_bbox(Report.location, Report.id, *box),
             Report.id != bindparam("report_id"),
@@ -170,6 +169,17 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
         )
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit)
+        .subquery("newest")
+    )
+    return (
+        select(
+            newest,
+            ReportSuggestion.suggested_category_code,
+            cast(ReportSuggestion.reading, Text).label("reading"),
+            *finder_named(finder_name).candidate_columns(),
+        )
+        .outerjoin(ReportSuggestion, ReportSuggestion.report_id == newest.c.id)
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc())
     )
 
 
@@ -226,7 +236,9 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
         "since": report.created_at - FLOOD_WINDOW,
         "until": report.created_at,
         "text": report.description,
-        "text_key": text_key(report.description),
+        "text_keys": text_keys_between(
+            report.description, report.created_at - FLOOD_WINDOW, report.created_at
+        ),
         "phone": report.reporter_phone,
         "client": client_key,
         "cap": FLOOD_COUNT_CAP,
@@ -236,10 +248,27 @@ def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, i
     return counts.get("phone", 0), counts.get("client", 0), counts["text"]
 
 
-def text_key(description: str) -> str:
-    """What the same-text check looks a description up by: equal texts, equal keys. Not a
-    secret (md5 is here only a short, even spread of the text); the query compares the texts too."""
-    return hashlib.md5(description.encode(), usedforsecurity=False).hexdigest()
+def text_key(description: str, created_at: datetime) -> str:
+    """What the same-text check looks a description up by: equal texts of one (UTC) day, equal
+    keys. Not a secret (md5 is here only a short, even spread of the text); the query compares
+    the texts too.
+
+    The day comes first (issue 19, h21b): a bare hash put every report on a random leaf of an
+    index over every report ever sorted, a whole page in the WAL after each checkpoint (0.9 per
+    report at 1M); keyed by day, a day's reports share a few leaves at the index's end."""
+    return keyed_on_day(description, created_at.astimezone(UTC).date())
+
+
+def keyed_on_day(description: str, day: date) -> str:
+    digest = hashlib.md5(description.encode(), usedforsecurity=False).hexdigest()
+    return f"{day:%y%m%d}{digest[:26]}"
+
+
+def text_keys_between(description: str, since: datetime, until: datetime) -> list[str]:
+    """The keys a text has on each day of [since, until]: two for a day's window."""
+    first, last = since.astimezone(UTC).date(), until.astimezone(UTC).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [keyed_on_day(description, day) for day in days]
 
 
 @cache
@@ -261,7 +290,7 @@ def _flood_counts_query(names: tuple[str, ...]):
         limited = rows.limit(bindparam("cap", type_=Integer)).subquery()
         return select(func.count()).select_from(limited).scalar_subquery()
 
-    def sorted_with(column, value: str, *more):
+    def sorted_with(matches, *more):
         # Bounded by the window: a report sent in it was sorted no earlier than it was sent.
         # So a report not sorted yet (the pre-sorter beside intake is behind) is not counted.
         return capped_count(
@@ -269,7 +298,7 @@ def _flood_counts_query(names: tuple[str, ...]):
             .select_from(ReportSuggestion)
             .join(Report, Report.id == ReportSuggestion.report_id)
             .where(
-                column == bindparam(value),
+                matches,
                 ReportSuggestion.computed_at >= bindparam("since"),
                 *earlier,
                 *more,
@@ -279,12 +308,13 @@ def _flood_counts_query(names: tuple[str, ...]):
     counts = {
         # The texts are compared too: two texts with one key must not count as one.
         "text": lambda: sorted_with(
-            ReportSuggestion.text_key, "text_key", Report.description == bindparam("text")
+            ReportSuggestion.text_key.in_(bindparam("text_keys", expanding=True)),
+            Report.description == bindparam("text"),
         ),
         "phone": lambda: capped_count(
             select(Report.id).where(Report.reporter_phone == bindparam("phone"), *earlier)
         ),
-        "client": lambda: sorted_with(ReportSuggestion.client_key, "client"),
+        "client": lambda: sorted_with(ReportSuggestion.client_key == bindparam("client")),
     }
     return select(*(counts[name]() for name in names))
 
@@ -326,7 +356,7 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
     suggestion = None if new else db.session.get(ReportSuggestion, report.id)
     if suggestion is None:
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
-    suggestion.text_key = text_key(report.description)
+    suggestion.text_key = text_key(report.description, report.created_at)
     vector = finder().embed(report, suggestion)  # the embedding finder's one embedding, or None
     apply_text_rules(suggestion, report, rules or RuleSet.load(), vector)
     own_category = report.category_code or suggestion.suggested_category_code

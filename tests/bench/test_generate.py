@@ -82,3 +82,16 @@ def test_small_run_is_consistent(fresh_database):
             "SELECT relallvisible, relpages FROM pg_class WHERE relname = 'reports'"
         ).fetchone()
         assert visible == pages > 0
+        # Every report's suggestions keep its reading and text key, as intake stores them: a
+        # neighbour scored against a new report is not segmented again (production is not).
+        from app.triage.meaning import stored, terms
+        from app.triage.suggestions import text_key
+
+        kept = conn.execute(
+            "SELECT r.description, r.created_at, s.reading, s.text_key FROM reports r"
+            " JOIN report_suggestions s ON s.report_id = r.id"
+        ).fetchall()
+        assert len(kept) == 200
+        for description, created_at, reading, key in kept:
+            assert reading == stored(terms(description))
+            assert key == text_key(description, created_at)

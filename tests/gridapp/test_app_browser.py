@@ -282,6 +282,9 @@ def test_file_online_offline_sync_and_correct(browser, world, tmp_path):
     assert "查询码" in phone.synced()
     (pinned,) = reports_like(OFFLINE_2)
     assert pinned.location_source == "manual" and pinned.area_code == "G1"
+    # Keys in time order (UUID v7): the unique index on client_uuid grows at its end.
+    keys = [filed.client_uuid, visit.client_uuid, pinned.client_uuid]
+    assert [k[14] for k in keys] == ["7"] * 3 and keys == sorted(keys)
     # Shrunk on the phone: 2400 px wide in, at most 1600 px out.
     db.session.rollback()
     stored = db.session.scalars(

@@ -158,6 +158,20 @@ def test_a_resubmitted_page_is_one_report(client, site, code):
     assert counts() == (2, 0)
 
 
+def test_the_pages_keys_sort_in_the_order_they_were_made(client, site, code):
+    """Time first (the unique index on client_uuid grows at its end), then 128 random bits."""
+    import time
+
+    keys = []
+    for _ in range(3):
+        html = client.get(f"/s/{code}").get_data(as_text=True)
+        keys.append(re.search(r'name="client_uuid" value="([\w-]+)"', html).group(1))
+        time.sleep(0.002)
+    assert keys == sorted(keys) and len(set(keys)) == 3
+    made_at = int(keys[-1][:12], 16) / 1000
+    assert abs(made_at - time.time()) < 60 and len(keys[-1].split("-", 1)[1]) == 22
+
+
 def test_the_honeypot_drops_bots(client, site, code):
     response = form_post(client, code, website="http://spam.example")
     assert response.status_code == 200 and "感谢" in response.get_data(as_text=True)

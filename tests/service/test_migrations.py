@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from app.categories.seed import CATEGORIES
 from app.core.database import database_uri, engine_options
+from app.reports.models import REPORTS_FILLFACTOR
 from tests.helpers.commands import flask
 
 VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
@@ -39,6 +40,12 @@ def test_migrations_match_models(dialect, fresh_database):
         assert connection.execute(text("SELECT count(*) FROM categories")).scalar() == len(
             CATEGORIES
         )
+        if dialect == "postgresql":
+            # A storage parameter `db check` does not compare: the models' create_all sets it too.
+            options = connection.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'reports'")
+            ).scalar()
+            assert f"fillfactor={REPORTS_FILLFACTOR}" in options
     engine.dispose()
 
 

@@ -242,12 +242,25 @@ def test_the_same_text_again_and_again_in_a_day_is_flagged(file_report):
     assert next_day.junk_reasons == []
 
 
+def test_the_same_text_is_counted_across_midnight(file_report):
+    """Keys start with the report's UTC day; a day's window spans two days' keys."""
+    text = "楼上每天半夜拖椅子，吵得睡不着"
+    with frozen_at(datetime(2026, 6, 30, 23, 40, tzinfo=UTC)) as clock:
+        for _ in range(3):
+            file_report(text)
+            clock.advance(timedelta(minutes=10))
+        clock.advance(timedelta(minutes=20))  # 00:30 the next day
+        after_midnight = suggestion(file_report(text))
+    assert after_midnight.text_key[:6] == "260701"
+    assert after_midnight.junk_reasons == ["相同内容24小时内已出现3次"]
+
+
 def test_texts_that_share_a_key_are_still_compared(file_report, monkeypatch):
     """The key only finds the day's candidates by index; equal keys of different texts (a hash
     can collide) must not count as the same text."""
     from app.triage import suggestions
 
-    monkeypatch.setattr(suggestions, "text_key", lambda description: "0" * 32)
+    monkeypatch.setattr(suggestions, "keyed_on_day", lambda description, day: "0" * 32)
     with frozen_at(T0) as clock:
         for i in range(4):
             file_report(f"第{i}栋楼道灯坏了，晚上看不见路")
@@ -279,8 +292,6 @@ def test_migration_0029_keys_the_last_two_days_texts(file_report):
 
     from sqlalchemy import text
 
-    from app.triage.suggestions import text_key
-
     path = Path(__file__).parents[2] / "migrations/versions/0029_flood_keys.py"
     spec = importlib.util.spec_from_file_location("m0029", path)
     migration = importlib.util.module_from_spec(spec)
@@ -294,9 +305,41 @@ def test_migration_0029_keys_the_last_two_days_texts(file_report):
     assert migration.backfill(db.session.connection()) == 1
     db.session.commit()
     db.session.expire_all()
-    assert suggestion(new).text_key == text_key("今天：垃圾桶满了没人收")
+    # 0029's keys were the bare hash (0032 puts the day first: the test after this one).
+    assert suggestion(new).text_key == migration._text_key("今天：垃圾桶满了没人收")
     assert suggestion(old).text_key is None
-    assert migration._text_key("今天：垃圾桶满了没人收") == text_key("今天：垃圾桶满了没人收")
+
+
+def test_migration_0032_keys_the_last_two_days_texts_by_day(file_report):
+    """Day-first keys for the last two days, as intake now writes them; the flood check finds
+    a text stored just before the upgrade."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from app.triage.suggestions import text_key
+
+    path = Path(__file__).parents[2] / "migrations/versions/0032_flat_indexes.py"
+    spec = importlib.util.spec_from_file_location("m0032", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    words = "今天：楼道里堆满杂物没人管"
+    with frozen_at(datetime.now(UTC) - timedelta(days=3)):
+        old = file_report("三天前：" + words)
+    new = [file_report(words) for _ in range(3)]
+    # As 0029 stored them: the bare hash.
+    db.session.execute(text("UPDATE report_suggestions SET text_key = :k"), {"k": "f" * 32})
+    db.session.commit()
+    assert migration.rekey(db.session.connection()) == 3
+    db.session.commit()
+    db.session.expire_all()
+    report = db.session.get(Report, new[0].id)
+    assert suggestion(new[0]).text_key == text_key(words, report.created_at)
+    assert suggestion(old).text_key == "f" * 32
+    assert migration._text_key(words, report.created_at) == text_key(words, report.created_at)
+    # The check finds the three stored before the upgrade by their new keys.
+    assert suggestion(file_report(words)).junk_reasons == ["相同内容24小时内已出现3次"]
 
 
 def test_a_flood_count_stops_at_its_cap(file_report, monkeypatch):
@@ -313,3 +356,20 @@ def test_a_flood_count_stops_at_its_cap(file_report, monkeypatch):
     assert rows[5].junk_reasons == ["同一号码24小时内已提交5条"]
     assert rows[6].junk_reasons == ["同一号码24小时内已提交6条以上"]
     assert rows[8].junk_reasons == ["同一号码24小时内已提交6条以上"]
+
+
+def test_only_the_newest_candidates_within_the_cap_are_scored(app, file_report, monkeypatch):
+    """A flooded place: the window's newest DUPLICATE_MAX_CANDIDATES are scored, older ones
+    are not read at all (so the cost of one report stays bounded however many are there)."""
+    text = "阳光花园3栋楼上卫生间漏水，天花板全湿了"
+    with frozen_at(T0) as clock:
+        earlier = []
+        for _ in range(4):
+            earlier.append(file_report(text))
+            clock.advance(timedelta(minutes=5))
+        monkeypatch.setitem(app.config, "DUPLICATE_MAX_CANDIDATES", 2)
+        capped = suggestion(file_report(text))
+        monkeypatch.setitem(app.config, "DUPLICATE_MAX_CANDIDATES", 200)
+        uncapped = suggestion(file_report(text))
+    assert {d["report_id"] for d in capped.duplicates} == {earlier[3].id, earlier[2].id}
+    assert len(uncapped.duplicates) > 2
