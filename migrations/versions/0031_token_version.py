@@ -11,7 +11,7 @@ The SQL below is a frozen copy of app/core/signin_sql.py at this revision (a mig
 DDL).
 
 Revision ID: 0031_token_version
-Revises: 0028_change_versions
+Revises: 0032_flat_indexes
 Create Date: 2026-12-01 09:45:00
 
 """
@@ -19,7 +19,7 @@ Create Date: 2026-12-01 09:45:00
 from alembic import op
 
 revision = "0031_token_version"
-down_revision = "0028_change_versions"
+down_revision = "0032_flat_indexes"
 branch_labels = None
 depends_on = None
 
