@@ -24,6 +24,7 @@ from bench.triage_quality import RADIUS_M, WINDOW_DAYS, old_score, seeded_rulese
 from tests.triage.evalset import load
 
 CAP = int(Config.DUPLICATE_MAX_CANDIDATES)
+HARD = False  # --hard: the category term of the two guesses alone, as before h22b
 clock = time.process_time
 
 
@@ -47,21 +48,31 @@ def _lexicon(rules, texts, candidates):
     """The default finder: weighted words compared by cosine, naive Bayes with the seeded
     keywords voting (app/triage/duplicates.py, categorise.py)."""
     from app.triage import meaning
-    from app.triage.categorise import suggest
+    from app.triage.categorise import suggest_likely
     from app.triage.duplicates import Side, score
 
     meaning.tokenizer()
     for text in candidates:
         meaning.terms(text)
+    # Each candidate's own category and likeliest categories, as kept with its stored reading.
+    kept = {text: suggest_likely(rules, text) for text in candidates}
     times = []
     for text in texts:
         started = clock()
         meaning.matter_text.__wrapped__(text)  # the new report's own text is never cached
         meaning.terms.__wrapped__(text)
-        category = suggest(rules, text)[0]
-        mine = Side(text, category)
+        category, _, likely = suggest_likely(rules, text)
+        mine = Side(text, category, likely=None if HARD else likely)
         for other in candidates:
-            score(mine, Side(other, category), 100.0, RADIUS_M, 10.0, WINDOW_DAYS * 24)
+            code, _, theirs = kept[other]
+            score(
+                mine,
+                Side(other, code, likely=None if HARD else theirs),
+                100.0,
+                RADIUS_M,
+                10.0,
+                WINDOW_DAYS * 24,
+            )
         times.append(clock() - started)
     return times
 
@@ -139,7 +150,10 @@ def _category(rules, texts):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--meaning", default="lexicon", choices=("lexicon", "embedding", "both"))
+    parser.add_argument("--hard", action="store_true", help="lexicon: the hard category term")
     args = parser.parse_args()
+    global HARD
+    HARD = args.hard
     lexicon, embedding = args.meaning in ("lexicon", "both"), args.meaning in ("embedding", "both")
     items = load()
     rules = seeded_ruleset()

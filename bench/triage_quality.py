@@ -37,6 +37,7 @@ from app.triage.seed import seeded_rules
 from tests.triage.evalset import figures, load
 
 RADIUS_M, WINDOW_DAYS, MAX_DUPLICATES = 300.0, 7.0, 5
+HARD = False  # --hard: the lexicon finder's category term from the argmaxes alone, as before
 FOLDS = 3  # by wording, for both finders' category models
 
 
@@ -150,7 +151,8 @@ def run(
                 text = item.description
                 if strip:
                     text = without_lexicon_words(text, strip, item.key)
-                return categorise.suggest(rules, text, words)[0]
+                code, _, likely = categorise.suggest_likely(rules, text, words)
+                return code, (None if HARD else likely)
         else:
             from app.triage import semantic
             from app.triage.embedding import suggest
@@ -180,6 +182,11 @@ def run(
     reports = []
     for item in items:
         suggested = categorise_item(item) if not old else categorise_item(item.description)
+        likely = None
+        if isinstance(suggested, tuple):  # the lexicon finder: (code, likely categories)
+            suggested, likely = suggested
+        if item.given_category:
+            likely = None if HARD else ((item.given_category, 1.0),)
         reports.append(
             {
                 "key": item.key,
@@ -189,6 +196,7 @@ def run(
                 "lat": item.lat,
                 "suggested": suggested,
                 "category": item.given_category or suggested,
+                "likely": likely,
             }
         )
     categorised = time.perf_counter()
@@ -205,8 +213,8 @@ def run(
 
         def scorer(mine, other, distance, hours):
             return score(
-                Side(mine["text"], mine["category"]),
-                Side(other["text"], other["category"]),
+                Side(mine["text"], mine["category"], likely=mine["likely"]),
+                Side(other["text"], other["category"], likely=other["likely"]),
                 distance,
                 RADIUS_M,
                 hours,
@@ -321,7 +329,31 @@ def main() -> None:
         default=None,
         help="what a written corpus report counts in the fold models (0: left out)",
     )
+    parser.add_argument("--hard", action="store_true", help="lexicon: the hard category term")
+    parser.add_argument(
+        "--temperature", type=float, default=None, help="lexicon: LIKELY_TEMPERATURE"
+    )
+    parser.add_argument(
+        "--weights", default=None, help="lexicon: SAME_CATEGORY,SAME_TOP_LEVEL,OTHER_CATEGORY"
+    )
+    parser.add_argument("--mapping", default=None, help="lexicon: expected or soften")
     args = parser.parse_args()
+    if args.mapping:
+        from app.triage import duplicates
+
+        duplicates.MAPPING = args.mapping
+    global HARD
+    HARD = args.hard
+    if args.temperature is not None:
+        from app.triage import categorise
+
+        categorise.LIKELY_TEMPERATURE = args.temperature
+    if args.weights:
+        from app.triage import duplicates
+
+        same, top, other = (float(x) for x in args.weights.split(","))
+        duplicates.SAME_CATEGORY, duplicates.SAME_TOP_LEVEL = same, top
+        duplicates.OTHER_CATEGORY = other
     if args.corpus_weight is not None:
         from app.triage import corpus
 

@@ -58,6 +58,16 @@ CHAR, PAIR, CONCEPT = "字:", "双:", "概:"
 # folds by wording, by voice, and with lexicon words dropped from the texts; the smallest
 # weight on that plateau leaves the characters the most say where no concept word is used.
 CONCEPT_WEIGHT = 4.0
+# The few likeliest categories kept with a report's reading, so a later report's duplicate
+# score can ask how likely the two are of one kind (app/triage/duplicates.py) without
+# categorising the candidate again. The posterior is flattened by LIKELY_TEMPERATURE first:
+# naive Bayes is overconfident (h15e: guesses shown as 99% sure were right 0.87 of the time
+# with half the listed words gone), and a second-best category at 1e-6 would never count.
+# 2 chosen on the training split's folds (bench/RESULTS.md, h22b): the smallest on the
+# plateau (2–8) of the duplicate F1 averaged over folds by wording and with words stripped.
+LIKELY_KEPT = 5
+LIKELY_FLOOR = 0.01
+LIKELY_TEMPERATURE = 2.0
 
 
 def features(text: str, characters: bool = True) -> list[str]:
@@ -143,10 +153,16 @@ class NaiveBayes:
     ) -> tuple[str | None, float, list[str]]:
         """(code, posterior, the words that pointed there most) — None when nothing is known.
         `votes`: extra log-odds per category (the seeded keyword rules that fired)."""
+        return self.predict_likely(text, votes)[:3]
+
+    def predict_likely(
+        self, text: str, votes: dict[str, float] | None = None
+    ) -> tuple[str | None, float, list[str], tuple[tuple[str, float], ...]]:
+        """As predict, and the likeliest categories with their (flattened) probabilities."""
         votes = votes or {}
         found = [f for f in features(text) if f in self.known]
         if not found and not votes:
-            return None, 0.0, []
+            return None, 0.0, [], ()
         concepts = sum(1 for f in found if f.startswith(CONCEPT))
         counted = len(found) + (CONCEPT_WEIGHT - 1.0) * concepts
         rows = np.fromiter((self.row[f] for f in found), dtype=np.intp, count=len(found))
@@ -165,7 +181,18 @@ class NaiveBayes:
                 own = self.log_p[best].get(word, self.unseen[best])
                 lifts[word] = own - (self.summed[word] - own) / others
         telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
-        return best, posterior, shown(text, telling)[:3]
+        return best, posterior, shown(text, telling)[:3], self.likely(scores)
+
+    def likely(self, scores: np.ndarray) -> tuple[tuple[str, float], ...]:
+        """The LIKELY_KEPT likeliest categories at or above LIKELY_FLOOR, by the posterior
+        flattened by LIKELY_TEMPERATURE; what is left out counts as some other category."""
+        flat = np.exp((scores - scores.max()) / LIKELY_TEMPERATURE)
+        total = float(flat.sum())
+        kept = np.flatnonzero(flat >= LIKELY_FLOOR * total)  # mostly one: the guess is sure
+        if len(kept) > LIKELY_KEPT:
+            kept = kept[np.argsort(-flat[kept])[:LIKELY_KEPT]]
+        ranked = sorted(((float(flat[j]) / total, j) for j in kept), reverse=True)
+        return tuple((self.codes[j], round(p, 3)) for p, j in ranked)
 
 
 def shown(text: str, telling: list[str]) -> list[str]:
@@ -244,15 +271,25 @@ def suggest(rules, text: str, learnt: "NaiveBayes | None" = None) -> tuple[str |
     """The category and its reasons in Chinese: an admin's own rule that fires wins
     (「规则：「漏水」」); else the learnt model with the seeded keywords voting
     (「用词相近：渗水、天花板」「关键词：「漏水」」)."""
+    return suggest_likely(rules, text, learnt)[:2]
+
+
+def suggest_likely(
+    rules, text: str, learnt: "NaiveBayes | None" = None
+) -> tuple[str | None, list[str], tuple[tuple[str, float], ...]]:
+    """As suggest, and the likeliest categories with their probabilities (NaiveBayes.likely):
+    an admin's rule that fired is a certainty; a guess too unsure to offer still says which
+    categories it hesitated between (empty when nothing was known)."""
     said = preamble(rules, text)
     if said.code:
-        return said.code, said.reasons
+        return said.code, said.reasons, ((said.code, 1.0),)
     learnt = learnt or model()
-    code, posterior, words = learnt.predict(text, said.votes)
+    code, posterior, words, likely = learnt.predict_likely(text, said.votes)
     knows_a_word = said.votes or any(w in learnt.known for w in features(text, characters=False))
     if code is None or posterior < (MIN_CONFIDENCE if knows_a_word else MIN_CONFIDENCE_CHARS_ONLY):
-        return None, []
-    return code, reasons(SimpleNamespace(code=code, posterior=posterior, words=words), said)
+        return None, [], likely
+    why = reasons(SimpleNamespace(code=code, posterior=posterior, words=words), said)
+    return code, why, likely
 
 
 def documents(

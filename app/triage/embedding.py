@@ -170,10 +170,11 @@ class EmbeddingFinder:
         suggestion.meaning_vector = semantic.pack(vector)
         return vector
 
-    def category(self, rules, text: str, suggestion, vector) -> tuple[str | None, list[str]]:
+    def category(self, rules, text: str, suggestion, vector) -> tuple:
+        """(code, reasons, None): this finder's score keeps the hard category term."""
         if vector is None and suggestion.meaning_vector:
             vector = semantic.unpack(suggestion.meaning_vector)
-        return suggest(rules, text, vector=vector)
+        return (*suggest(rules, text, vector=vector), None)
 
     def closeness(self, report, vector, nearby: Sequence) -> list[float]:
         """Per nearby candidate row (with `.description` and `.meaning_vector`): how close in

@@ -16,7 +16,7 @@ from functools import cache
 
 from flask import current_app
 
-from app.triage.categorise import suggest as suggest_category
+from app.triage.categorise import suggest_likely
 from app.triage.duplicates import reasons, score
 
 LEXICON, EMBEDDING = "lexicon", "embedding"
@@ -38,8 +38,9 @@ class LexiconFinder:
     def embed(self, report, suggestion) -> None:
         return None  # no vector: the words are read by duplicates.Side
 
-    def category(self, rules, text: str, suggestion, vector) -> tuple[str | None, list[str]]:
-        return suggest_category(rules, text)
+    def category(self, rules, text: str, suggestion, vector) -> tuple:
+        """(code, reasons, the likeliest categories kept for later duplicate scores)."""
+        return suggest_likely(rules, text)
 
     def closeness(self, report, vector, nearby: Sequence) -> list[None]:
         return [None] * len(nearby)  # the words are compared pair by pair in score()

@@ -65,6 +65,10 @@ class Terms:
     weights: dict[str, float]
     written: dict[str, str]
     norm: float
+    # The report's likeliest categories when it was sorted, as (code, probability): kept with
+    # the reading so a later report's duplicate score need not categorise it again. None for
+    # a reading of a bare text, or one stored before the categories were kept with it.
+    likely: tuple[tuple[str, float], ...] | None = None
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
@@ -113,18 +117,25 @@ def terms(text: str) -> Terms:
     return Terms(weights, written, norm)
 
 
-def stored(reading: Terms) -> dict:
-    """A reading as JSON to keep with the report (written forms only where they differ)."""
-    return {
+def stored(reading: Terms, likely: tuple[tuple[str, float], ...] | None = None) -> dict:
+    """A reading as JSON to keep with the report (written forms only where they differ), with
+    its likeliest categories (`likely`, key "c") when the category step gave them."""
+    data = {
         "w": {word: round(weight, 3) for word, weight in reading.weights.items()},
         "s": {word: shown for word, shown in reading.written.items() if shown != word},
     }
+    if likely is not None:
+        data["c"] = [[code, p] for code, p in likely]
+    return data
 
 
 def from_stored(data: dict) -> Terms:
     weights = {word: float(weight) for word, weight in data["w"].items()}
     written = {word: data["s"].get(word, word) for word in weights}
-    return Terms(weights, written, math.sqrt(sum(w * w for w in weights.values())))
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    kept = data.get("c")  # absent in readings stored before the categories were kept
+    likely = tuple((code, float(p)) for code, p in kept) if kept is not None else None
+    return Terms(weights, written, norm, likely)
 
 
 def reading_from_text(text: str | None) -> Terms | None:

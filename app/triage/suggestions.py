@@ -66,10 +66,13 @@ class Candidate:
         }
 
 
-def find_duplicates(report: Report, category_code: str | None, vector=None) -> list[Candidate]:
+def find_duplicates(
+    report: Report, category_code: str | None, vector=None, likely=None
+) -> list[Candidate]:
     """Earlier open reports nearby within the window, scored by the chosen finder
     (app/triage/finder.py); the best few above its minimum. `vector`: the report's sentence
-    vector when the embedding finder has it already."""
+    vector when the embedding finder has it already; `likely`: its likeliest categories
+    (None: the hard category term)."""
     if report.location is None:
         return []
     config = current_app.config
@@ -99,6 +102,7 @@ def find_duplicates(report: Report, category_code: str | None, vector=None) -> l
         report.qr_site_id,
         report.reporter_phone,
         terms(report.description),
+        given(report.category_code) or likely,
     )
     best: dict[int, Candidate] = {}
     lon, lat = here.x, here.y
@@ -112,12 +116,14 @@ def find_duplicates(report: Report, category_code: str | None, vector=None) -> l
         return []
     closeness = chosen.closeness(report, vector, [other for other, _ in nearby])
     for (other, distance), close in zip(nearby, closeness, strict=True):
+        reading = reading_from_text(other.reading)
         theirs = Side(
             other.description,
             other.category_code or other.suggested_category_code,
             other.qr_site_id,
             other.reporter_phone,
-            reading_from_text(other.reading),
+            reading,
+            given(other.category_code) or (reading.likely if reading is not None else None),
         )
         hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
         value = chosen.score(mine, theirs, distance, radius, hours, window_hours, close)
@@ -132,6 +138,11 @@ def find_duplicates(report: Report, category_code: str | None, vector=None) -> l
             best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
+
+
+def given(category_code: str | None):
+    """A category a person set is a certainty for the duplicate score, whatever was guessed."""
+    return ((category_code, 1.0),) if category_code else None
 
 
 @cache
@@ -337,8 +348,16 @@ def client_key_of(report: Report) -> str | None:
 def apply_text_rules(
     suggestion: ReportSuggestion, report: Report, rules: RuleSet, vector=None
 ) -> None:
-    """Category (by the chosen finder) and risk from the text."""
-    category, category_reasons = finder().category(rules, report.description, suggestion, vector)
+    """Category (by the chosen finder) and risk from the text. The likeliest categories ride
+    in the stored reading (key "c") for later reports' duplicate scores, so `suggestion.reading`
+    is set before this is called."""
+    category, category_reasons, likely = finder().category(
+        rules, report.description, suggestion, vector
+    )
+    if suggestion.reading is not None:
+        # A new dict, not changed in place: the JSON column notices an assignment only.
+        kept = {key: value for key, value in suggestion.reading.items() if key != "c"}
+        suggestion.reading = kept if likely is None else {**kept, "c": [list(x) for x in likely]}
     risk, risk_reasons = rules.risk(report.description)
     suggestion.suggested_category_code = category
     suggestion.category_reasons = category_reasons
@@ -358,10 +377,14 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
         suggestion = ReportSuggestion(report_id=report.id, client_key=client_key_of(report))
     suggestion.text_key = text_key(report.description, report.created_at)
     vector = finder().embed(report, suggestion)  # the embedding finder's one embedding, or None
+    suggestion.reading = stored(terms(report.description))
     apply_text_rules(suggestion, report, rules or RuleSet.load(), vector)
     own_category = report.category_code or suggestion.suggested_category_code
-    suggestion.reading = stored(terms(report.description))
-    suggestion.duplicates = [c.as_json() for c in find_duplicates(report, own_category, vector)]
+    kept = suggestion.reading.get("c")
+    likely = tuple((code, p) for code, p in kept) if kept is not None else None
+    suggestion.duplicates = [
+        c.as_json() for c in find_duplicates(report, own_category, vector, likely)
+    ]
     suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
     suggestion.computed_at = now()
     return suggestion
