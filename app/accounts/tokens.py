@@ -9,7 +9,10 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
+from app.accounts import token_checks
 from app.accounts.models import AuthToken, User
+from app.areas.models import RoutingVersion
+from app.core import signin_sql
 from app.core.clock import now
 from app.core.errors import Unauthorized
 from app.extensions import db
@@ -69,26 +72,54 @@ def _find(token: str, kind: str) -> AuthToken | None:
 
 
 # The token with its user, roles and areas (with their paths) in one query, built once: it
-# runs on every staff request, where three round trips and building the statement each time
-# cost more than the work most requests do.
+# runs on every staff request whose check is not kept, where three round trips and building
+# the statement each time cost more than the work most requests do. It also reads the number
+# of the user's bucket of sign-ins, in the same statement and so the same snapshot as the rows:
+# the answer is kept under it (the user is not known before this read).
 _user = joinedload(AuthToken.user)
+_bucket = RoutingVersion.id == signin_sql.FIRST + AuthToken.user_id % signin_sql.BUCKETS
 ACCESS_TOKEN_QUERY = (
-    select(AuthToken)
+    select(AuthToken, select(RoutingVersion.version).where(_bucket).scalar_subquery())
     .where(AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == ACCESS)
     .options(_user.joinedload(User.role_rows), _user.joinedload(User.area_rows))
 )
 
 
 def user_for_access_token(token: str) -> tuple[User, AuthToken]:
-    found = db.session.scalars(ACCESS_TOKEN_QUERY, {"token_hash": _digest(token)})
-    row = found.unique().first()
+    """The token's user and the token, both in the request's session; Unauthorized when the
+    token is unknown, revoked or expired, or its user disabled. Most calls read no table: the
+    answer is kept per process under its user's sign-ins number (app/accounts/token_checks.py).
+    """
+    digest, session = _digest(token), db.session()
+    checks = token_checks.checks_of(current_app)
+    found = checks.get(digest, lambda user_id: token_checks.numbers_now(session, user_id))
+    row = token_checks.revive(session, found) if found is not None else None
+    if row is None:
+        untouched = token_checks.untouched(session)
+        routing = token_checks.routing_now(session)  # before the rows: never newer than they
+        read = session.execute(ACCESS_TOKEN_QUERY, {"token_hash": digest}).unique().first()
+        row, signins = read if read is not None else (None, None)
+        _check(row)
+        # Unless this transaction's own write moved the routing number since (its own writes
+        # to the sign-ins are in `signins`: a rollback takes that random number away for good).
+        if (
+            untouched
+            and None not in (signins, routing)
+            and routing == token_checks.routing_now(session)
+        ):
+            checks.put(digest, token_checks.snapshot((signins, routing), row))
+    else:
+        _check(row)  # a kept answer was valid when read; the clock has moved since
+    return row.user, row
+
+
+def _check(row: AuthToken | None) -> None:
     if row is None or row.revoked_at is not None:
         raise Unauthorized("token is not valid or has been revoked")
     if row.expires_at <= now():
         raise Unauthorized("token has expired")
     if not row.user.active:
         raise Unauthorized("user is disabled")
-    return row.user, row
 
 
 def revoke_family(family: str) -> None:

@@ -3,14 +3,17 @@
 `routing_version` holds one row per watched thing, its number changed by every write to that
 thing's tables, in the transaction that writes, whoever writes (the importer, the admin
 screens, a CLI, a test's fixture). What a process keeps built from those tables (the area
-index, the triage rules, the webhook followers) is trusted while the number is the one it was
-built at: the request reads the numbers once (app/core/versions.py) instead of the tables.
+index, the triage rules, the webhook followers, the staff token checks) is trusted while the
+number is the one it was built at: the request reads the numbers once (app/core/versions.py)
+instead of the tables. The sign-ins have a row per bucket of users (app/core/signin_sql.py).
 
 The new number is random, not the old one plus one: a rolled-back write takes its number
 back, and a later write counting from the same start would hand out the same number again
 for different rows, which a copy built inside the rolled-back transaction would then take as
 its own. The row is upserted, so a missing row (an emptied table) repairs itself.
 """
+
+from app.core import signin_sql
 
 ROUTING, RULES, SUBSCRIPTIONS = 1, 2, 3
 
@@ -22,7 +25,7 @@ WATCHED: dict[int, dict[str, tuple[str, ...] | None]] = {
     RULES: {"triage_rules": None},
     SUBSCRIPTIONS: {"webhook_subscriptions": ("id", "events")},
 }
-TABLES = tuple(table for tables in WATCHED.values() for table in tables)
+TABLES = (*(table for tables in WATCHED.values() for table in tables), *signin_sql.TABLES)
 _SQLITE_EVENTS = (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE"))
 
 
@@ -50,7 +53,7 @@ def create_statements(dialect: str) -> list[str]:
             for row, tables in WATCHED.items()
             for table, columns in tables.items()
         ]
-        return statements
+        return statements + signin_sql.create_statements(dialect)
     # SQLite has no statement triggers; one small upsert per row written.
     return [
         f"CREATE TRIGGER IF NOT EXISTS routing_version_{table}_{suffix}"
@@ -59,17 +62,22 @@ def create_statements(dialect: str) -> list[str]:
         for row, tables in WATCHED.items()
         for table, columns in tables.items()
         for suffix, event in _SQLITE_EVENTS
-    ]
+    ] + signin_sql.create_statements(dialect)
 
 
 def drop_statements(dialect: str) -> list[str]:
+    ours = [table for tables in WATCHED.values() for table in tables]
     if dialect == "postgresql":
         return [
-            *(f"DROP TRIGGER IF EXISTS routing_version_{table} ON {table}" for table in TABLES),
+            *(f"DROP TRIGGER IF EXISTS routing_version_{table} ON {table}" for table in ours),
             "DROP FUNCTION IF EXISTS routing_version_bump()",
+            *signin_sql.drop_statements(dialect),
         ]
     return [
-        f"DROP TRIGGER IF EXISTS routing_version_{table}_{suffix}"
-        for table in TABLES
-        for suffix, _event in _SQLITE_EVENTS
+        *(
+            f"DROP TRIGGER IF EXISTS routing_version_{table}_{suffix}"
+            for table in ours
+            for suffix, _event in _SQLITE_EVENTS
+        ),
+        *signin_sql.drop_statements(dialect),
     ]
