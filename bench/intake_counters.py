@@ -38,11 +38,9 @@ from bench.common import DEFAULT_DATABASE_URL, psycopg_url
 from bench.generate import bench_app
 from bench.intake_bench import (
     SERVICE_ENV,
-    delete_reports_after,
     last_report_id,
-    sign_out_everywhere,
 )
-from bench.profile_intake import sender
+from bench.profile_intake import clean_up, sender
 
 WARM = 20
 SLOT = "bench_intake_counters"
@@ -326,10 +324,7 @@ def main(argv=None) -> None:
             )
     finally:
         drop_slot(url)
-        with app.app_context():
-            db.engine.dispose()
-        delete_reports_after(url, last_id)
-        sign_out_everywhere(url)
+        clean_up(app, url, last_id)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,15 @@ def sender(
     return send
 
 
+def clean_up(app, url: str, last_id: int) -> None:
+    """What an in-process run leaves behind: its connections, the reports it filed (with what
+    points at them) and its tokens."""
+    with app.app_context():
+        db.engine.dispose()
+    delete_reports_after(url, last_id)
+    sign_out_everywhere(url)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_intake", description=__doc__)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -135,10 +144,7 @@ def main(argv=None) -> None:
         if args.html:
             args.html.write_text(profiler.output_html())
     finally:
-        with app.app_context():
-            db.engine.dispose()
-        delete_reports_after(url, last_id)
-        sign_out_everywhere(url)
+        clean_up(app, url, last_id)
 
 
 if __name__ == "__main__":
