@@ -93,5 +93,9 @@ def test_small_run_is_consistent(fresh_database):
         ).fetchall()
         assert len(kept) == 200
         for description, created_at, reading, key in kept:
-            assert reading == stored(terms(description))
+            # The generated history keeps the words; the reports the service sorted itself (the
+            # queue) also keep their likely categories ("c"), as intake does now. A reading
+            # without them is one stored before they were kept: scored with the hard term.
+            words = {k: v for k, v in reading.items() if k != "c"}
+            assert words == stored(terms(description))
             assert key == text_key(description, created_at)
