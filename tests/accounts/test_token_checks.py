@@ -6,8 +6,6 @@ concurrency); a second app on the same database is a second worker with its own 
 "Kept" below means the check read none of the tables it covers.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -27,26 +25,22 @@ from tests.conftest import TEST_PASSWORD, base_config
 from tests.helpers.auth import bearer
 from tests.helpers.commands import flask
 from tests.helpers.concurrency import fresh
+from tests.helpers.statements import statements_sent
 
 COVERED = ("auth_tokens", "users", "user_roles", "user_areas")
 
 
-@contextmanager
-def reads_of_covered_tables(app) -> Iterator[list[str]]:
+def reads_of_covered_tables(app):
     """The SELECTs naming a table the kept check covers, sent on `app`'s engine meanwhile."""
-    seen: list[str] = []
 
-    def note(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT") and any(t in statement for t in COVERED):
-            seen.append(statement)
+    def covered_read(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("SELECT") and any(
+            t in statement for t in COVERED
+        )
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    return statements_sent(engine, covered_read)
 
 
 def sign_in(app, username="wang", password=TEST_PASSWORD) -> dict:

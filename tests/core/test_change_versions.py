@@ -2,10 +2,8 @@
 statement could have moved one: a write to a watched table, the rollback of a savepoint, a new
 transaction."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.core import versions
 from app.core.version_sql import ROUTING, RULES
@@ -15,21 +13,7 @@ from app.triage.models import TriageRule
 from app.triage.rules import create_rule
 from app.webhooks.models import WebhookSubscription
 from tests.helpers.geometry import INSIDE_G1
-
-
-@contextmanager
-def statements_sent():
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+from tests.helpers.statements import statements_sent
 
 
 def file_one() -> None:
@@ -46,7 +30,7 @@ def test_filing_a_report_asks_once_whether_areas_rules_or_subscriptions_changed(
     )
     db.session.commit()
     file_one()  # the process now keeps the index, the rules and the followers
-    with statements_sent() as sent:
+    with statements_sent(db.engine) as sent:
         file_one()
     assert sum("routing_version" in s for s in sent) == 1, sent
     assert not [s for s in sent if "triage_rules" in s or "webhook_subscriptions" in s]
@@ -60,7 +44,7 @@ def test_a_write_to_a_watched_table_is_seen_by_the_next_read(app):
     after = versions.current(RULES, connection)
     assert after is not None and after != before
     # A write to an unwatched table keeps the memo: asking again sends nothing.
-    with statements_sent() as sent:
+    with statements_sent(db.engine) as sent:
         db.session.execute(select(TriageRule.id).limit(1))
         assert versions.current(RULES, connection) == after
     assert not [s for s in sent if "routing_version" in s]

@@ -8,14 +8,8 @@ from app.triage.categorise import preamble
 from app.triage.category_words import CONCEPTS, concepts_in
 from app.triage.concept_model import CONCEPT, Linear, family_posterior, model, train
 from app.triage.rules import RuleSet
+from tests.triage.test_categorise import TINY  # the same four reports teach both models
 from tests.triage.test_meaning import seeded
-
-TINY = [
-    ("楼下液化气味道很重", "safety_hazard.gas"),
-    ("液化气好像漏了", "safety_hazard.gas"),
-    ("欠了三个月工资不发", "labour_wages.unpaid_wages"),
-    ("工资拖着不给", "labour_wages.unpaid_wages"),
-]
 
 
 def test_a_word_training_never_saw_counts_through_its_concept():
