@@ -217,7 +217,7 @@ def insert_now(session, obj: Any) -> Any:
 
 
 @contextmanager
-def driver_savepoint(session, name: str) -> Iterator[None]:
+def driver_savepoint(session, name: str, *, release: bool = True) -> Iterator[None]:
     """A savepoint around a step whose failure must not undo the transaction it runs in,
     sent to the driver directly: the step may add nothing to the session until it succeeded
     (SQLAlchemy does not know of this savepoint, so it cannot forget the step's objects).
@@ -225,6 +225,12 @@ def driver_savepoint(session, name: str) -> Iterator[None]:
     Connection.begin_nested compiles its SAVEPOINT and RELEASE anew every time (they have no
     cache key) and keeps its own bookkeeping: 0.14 ms of CPU where these take 0.04, on every
     report filed (its pre-sorting runs in one).
+
+    `release=False`: a step that succeeded leaves its savepoint open, for whatever encloses it
+    to end — the commit of a request's one transaction, or the release of an enclosing
+    savepoint (both end every savepoint opened inside them, on PostgreSQL as on SQLite). One
+    round trip fewer per report filed; only for a caller that opens one such savepoint per
+    transaction or per enclosing savepoint, so they do not pile up.
     """
     cursor = session.connection().connection.cursor()
     try:
@@ -234,7 +240,8 @@ def driver_savepoint(session, name: str) -> Iterator[None]:
         except BaseException:
             cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
             raise
-        cursor.execute(f"RELEASE SAVEPOINT {name}")
+        if release:
+            cursor.execute(f"RELEASE SAVEPOINT {name}")
     finally:
         cursor.close()
 

@@ -398,17 +398,20 @@ def on_report_created(report: Report) -> None:
     With PRESORT_AT_INTAKE off it is left to the pre-sorter (app.triage.presort).
     """
     if current_app.config["PRESORT_AT_INTAKE"]:
-        presort(report)
+        # Each intake path files one report per transaction (a request) or per savepoint (an
+        # offline sync's item): what encloses it ends the pre-sort's savepoint.
+        presort(report, release=False)
 
 
-def presort(report: Report, rules: RuleSet | None = None) -> bool:
+def presort(report: Report, rules: RuleSet | None = None, *, release: bool = True) -> bool:
     """Store a new report's suggestions in a savepoint; False (logged) when that failed, and
-    the report stays in the queue unsorted."""
+    the report stays in the queue unsorted. `release`: as for driver_savepoint (the pre-sorter
+    sorts a batch in one transaction, so it releases each)."""
     try:
         # A savepoint below the session: nothing of the session's own is written inside it
         # (the suggestion is one INSERT, added to the session only once it succeeded), so
         # the session's heavier begin_nested (a flush, a snapshot) is not needed.
-        with driver_savepoint(db.session, "presort"):
+        with driver_savepoint(db.session, "presort", release=release):
             insert_now(db.session, compute(report, rules, new=True))
         return True
     except Exception:
