@@ -187,12 +187,23 @@ class DriverInsert:
 
     def execute(self, connection, values: dict[str, Any]) -> Any:
         """Send it with these values; the generated key when it returns one."""
-        # exec_driver_sql keeps the engine's statement events (the change versions' memo,
-        # the tests' recorders) and its error wrapping (a twin's unique key: IntegrityError).
-        result = connection.exec_driver_sql(self.sql, self.parameters(values))
-        if self.returns is None:
-            return None
-        key = result.scalar_one()
+        parameters = self.parameters(values)
+        if not connection.in_transaction():
+            # Core begins one first (autobegin): let it.
+            result = connection.exec_driver_sql(self.sql, parameters)
+            return None if self.returns is None else self._key(result.scalar_one())
+        # Connection._cursor_execute is what Core's own pre-executions use: the engine's
+        # statement events (the change versions' memo, the tests' recorders), its logging,
+        # its error wrapping (a twin's unique key: IntegrityError; a lost connection
+        # invalidated) - without an execution context and a result around one row.
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, parameters)
+            return None if self.returns is None else self._key(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+
+    def _key(self, key: Any) -> Any:
         return key if self.returns is True else self.returns(key)
 
 
