@@ -158,17 +158,16 @@ def _columns(mapper) -> tuple[_Column, ...]:
 
 
 @dataclass(frozen=True)
-class DriverInsert:
-    """An INSERT compiled once for one dialect and one set of columns given: its SQL text and
-    how each value becomes the driver's parameter (the type's bind processor: geometry, JSON,
-    enums, dates), so that executing it asks nothing more of SQLAlchemy's compiler."""
+class DriverStatement:
+    """A statement compiled once for one dialect: its SQL text and how each value becomes the
+    driver's parameter (the type's bind processor: geometry, JSON, dates), so that sending it
+    asks nothing more of SQLAlchemy's compiler. For the few statements every report sends."""
 
     sql: str
-    # (the driver's name of the parameter, the column key, the bind processor or None)
+    # (the driver's name of the parameter, the key of its value, the bind processor or None)
     binds: tuple[tuple[str, str, Any], ...]
     positional: bool
     sequence: Any  # the dialect's type for positional parameters
-    returns: Any  # the generated key's result processor, when the INSERT returns it
 
     def parameters(self, values: dict[str, Any]) -> Any:
         if self.positional:
@@ -185,39 +184,31 @@ class DriverInsert:
             for value in (values[key],)
         }
 
-    def execute(self, connection, values: dict[str, Any]) -> Any:
-        """Send it with these values; the generated key when it returns one."""
+    def send(self, connection, values: dict[str, Any]) -> list[tuple] | None:
+        """Send it with these values: the rows it returns as plain tuples (unprocessed), None
+        when it returns none."""
         parameters = self.parameters(values)
         if not connection.in_transaction():
             # Core begins one first (autobegin): let it.
             result = connection.exec_driver_sql(self.sql, parameters)
-            return None if self.returns is None else self._key(result.scalar_one())
+            return [tuple(row) for row in result] if result.returns_rows else None
         # Connection._cursor_execute is what Core's own pre-executions use: the engine's
         # statement events (the change versions' memo, the tests' recorders), its logging,
         # its error wrapping (a twin's unique key: IntegrityError; a lost connection
-        # invalidated) - without an execution context and a result around one row.
+        # invalidated) - without an execution context and a result object around a row.
         cursor = connection.connection.cursor()
         try:
             connection._cursor_execute(cursor, self.sql, parameters)
-            return None if self.returns is None else self._key(cursor.fetchone()[0])
+            return cursor.fetchall() if cursor.description is not None else None
         finally:
             cursor.close()
 
-    def _key(self, key: Any) -> Any:
-        return key if self.returns is True else self.returns(key)
 
-
-@lru_cache(maxsize=1024)
-def driver_insert(table, keys: tuple[str, ...], returning, dialect) -> DriverInsert | None:
-    """`table`'s INSERT of the columns `keys` (RETURNING `returning` when given), compiled for
-    `dialect`; None when Core would add something at execution (a Python default of a column
-    not given, an expanding parameter): such an INSERT goes through Connection.execute."""
-    # inline: no RETURNING of a key nobody reads (Core adds one on PostgreSQL to fill in
-    # inserted_primary_key).
-    statement = insert(table).inline() if returning is None else insert(table).returning(returning)
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+def _driver_statement(compiled, keys, dialect) -> DriverStatement | None:
+    """None when Core would add something at execution (a Python default of a column not
+    given, an expanding parameter, a parameter other than `keys`)."""
     if (
-        compiled.insert_prefetch
+        getattr(compiled, "insert_prefetch", None)
         or compiled.literal_execute_params
         or compiled.post_compile_params
         or compiled.schema_translate_map
@@ -233,17 +224,39 @@ def driver_insert(table, keys: tuple[str, ...], returning, dialect) -> DriverIns
         order = [(name, by_name[name]) for name in compiled.positiontup]
     else:
         order = [(escaped.get(name, name), key) for key, name in names.items()]
-    binds = tuple((driver_name, key, processors.get(names[key])) for driver_name, key in order)
-    returns = None
-    if returning is not None:
-        returns = returning.type._cached_result_processor(dialect, None) or True
-    return DriverInsert(
+    return DriverStatement(
         sql=compiled.string,
-        binds=binds,
+        binds=tuple((driver_name, key, processors.get(names[key])) for driver_name, key in order),
         positional=compiled.positional,
         sequence=dialect.execute_sequence_format,
-        returns=returns,
     )
+
+
+@lru_cache(maxsize=64)
+def driver_statement(statement, dialect) -> DriverStatement | None:
+    """A fixed statement (a text() read) compiled for `dialect`."""
+    compiled = statement.compile(dialect=dialect)
+    return _driver_statement(compiled, [bind.key for bind in compiled.bind_names], dialect)
+
+
+@lru_cache(maxsize=1024)
+def driver_insert(table, keys: tuple[str, ...], returning, dialect) -> DriverStatement | None:
+    """`table`'s INSERT of the columns `keys` (RETURNING `returning` when given), compiled for
+    `dialect`; None when Core would add something at execution."""
+    # inline: no RETURNING of a key nobody reads (Core adds one on PostgreSQL to fill in
+    # inserted_primary_key).
+    statement = insert(table).inline() if returning is None else insert(table).returning(returning)
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    return _driver_statement(compiled, keys, dialect)
+
+
+def driver_rows(connection, statement, values: dict[str, Any]) -> list[tuple]:
+    """The rows of a fixed read (a text() whose columns need no result processing), sent at
+    the driver once compiled: for reads every request makes, such as the change versions."""
+    prepared = driver_statement(statement, connection.dialect)
+    if prepared is None:
+        return [tuple(row) for row in connection.execute(statement, values)]
+    return prepared.send(connection, values)
 
 
 def insert_values(connection, table, values: dict[str, Any], returning=None) -> Any:
@@ -253,15 +266,19 @@ def insert_values(connection, table, values: dict[str, Any], returning=None) -> 
     compiled cache's key, the execution context, construct_params, the DML result's
     bookkeeping); the compiled text and bind processors kept per set of columns leave the
     driver's own work. Same SQL, same parameters as Core would send."""
-    keys = tuple(values)
-    prepared = driver_insert(table, keys, returning, connection.dialect)
-    if prepared is not None:
-        return prepared.execute(connection, values)
-    statement = insert(table)
+    prepared = driver_insert(table, tuple(values), returning, connection.dialect)
+    if prepared is None:
+        statement = insert(table)
+        if returning is None:
+            connection.execute(statement, values)
+            return None
+        return connection.execute(statement.returning(returning), values).scalar_one()
+    rows = prepared.send(connection, values)
     if returning is None:
-        connection.execute(statement, values)
         return None
-    return connection.execute(statement.returning(returning), values).scalar_one()
+    [(key,)] = rows
+    process = returning.type._cached_result_processor(connection.dialect, None)
+    return key if process is None else process(key)
 
 
 def insert_now(session, obj: Any) -> Any:
