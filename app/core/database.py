@@ -4,7 +4,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -157,13 +157,128 @@ def _columns(mapper) -> tuple[_Column, ...]:
     return tuple(plan)
 
 
-@cache
-def _inserts(mapper) -> tuple[Any, Any]:
-    """The table's INSERT, plain and returning its generated key: built once, as the values
-    go in as parameters."""
-    statement = insert(mapper.local_table)
-    generated = [c.column for c in _columns(mapper) if c.generated]
-    return statement, statement.returning(generated[0]) if generated else None
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement compiled once for one dialect: its SQL text and how each value becomes the
+    driver's parameter (the type's bind processor: geometry, JSON, dates), so that sending it
+    asks nothing more of SQLAlchemy's compiler. For the few statements every report sends."""
+
+    sql: str
+    # (the driver's name of the parameter, the key of its value, the bind processor or None)
+    binds: tuple[tuple[str, str, Any], ...]
+    positional: bool
+    sequence: Any  # the dialect's type for positional parameters
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        if self.positional:
+            return self.sequence(
+                [
+                    value if process is None else process(value)
+                    for _name, key, process in self.binds
+                    for value in (values[key],)
+                ]
+            )
+        return {
+            name: value if process is None else process(value)
+            for name, key, process in self.binds
+            for value in (values[key],)
+        }
+
+    def send(self, connection, values: dict[str, Any]) -> list[tuple] | None:
+        """Send it with these values: the rows it returns as plain tuples (unprocessed), None
+        when it returns none."""
+        parameters = self.parameters(values)
+        if not connection.in_transaction():
+            # Core begins one first (autobegin): let it.
+            result = connection.exec_driver_sql(self.sql, parameters)
+            return [tuple(row) for row in result] if result.returns_rows else None
+        # Connection._cursor_execute is what Core's own pre-executions use: the engine's
+        # statement events (the change versions' memo, the tests' recorders), its logging,
+        # its error wrapping (a twin's unique key: IntegrityError; a lost connection
+        # invalidated) - without an execution context and a result object around a row.
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, parameters)
+            return cursor.fetchall() if cursor.description is not None else None
+        finally:
+            cursor.close()
+
+
+def _driver_statement(compiled, keys, dialect) -> DriverStatement | None:
+    """None when Core would add something at execution (a Python default of a column not
+    given, an expanding parameter, a parameter other than `keys`)."""
+    if (
+        getattr(compiled, "insert_prefetch", None)
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+        or compiled.schema_translate_map
+    ):
+        return None
+    names = {bind.key: name for bind, name in compiled.bind_names.items()}
+    if set(names) != set(keys):
+        return None
+    processors = compiled._bind_processors
+    escaped = compiled.escaped_bind_names
+    if compiled.positional:
+        by_name = {name: key for key, name in names.items()}
+        order = [(name, by_name[name]) for name in compiled.positiontup]
+    else:
+        order = [(escaped.get(name, name), key) for key, name in names.items()]
+    return DriverStatement(
+        sql=compiled.string,
+        binds=tuple((driver_name, key, processors.get(names[key])) for driver_name, key in order),
+        positional=compiled.positional,
+        sequence=dialect.execute_sequence_format,
+    )
+
+
+@lru_cache(maxsize=64)
+def driver_statement(statement, dialect) -> DriverStatement | None:
+    """A fixed statement (a text() read) compiled for `dialect`."""
+    compiled = statement.compile(dialect=dialect)
+    return _driver_statement(compiled, [bind.key for bind in compiled.bind_names], dialect)
+
+
+@lru_cache(maxsize=1024)
+def driver_insert(table, keys: tuple[str, ...], returning, dialect) -> DriverStatement | None:
+    """`table`'s INSERT of the columns `keys` (RETURNING `returning` when given), compiled for
+    `dialect`; None when Core would add something at execution."""
+    # inline: no RETURNING of a key nobody reads (Core adds one on PostgreSQL to fill in
+    # inserted_primary_key).
+    statement = insert(table).inline() if returning is None else insert(table).returning(returning)
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    return _driver_statement(compiled, keys, dialect)
+
+
+def driver_rows(connection, statement, values: dict[str, Any]) -> list[tuple]:
+    """The rows of a fixed read (a text() whose columns need no result processing), sent at
+    the driver once compiled: for reads every request makes, such as the change versions."""
+    prepared = driver_statement(statement, connection.dialect)
+    if prepared is None:
+        return [tuple(row) for row in connection.execute(statement, values)]
+    return prepared.send(connection, values)
+
+
+def insert_values(connection, table, values: dict[str, Any], returning=None) -> Any:
+    """INSERT one row of these column values; `returning`: the column whose value to return.
+
+    Connection.execute of a Core INSERT spends most of its CPU around the statement (the
+    compiled cache's key, the execution context, construct_params, the DML result's
+    bookkeeping); the compiled text and bind processors kept per set of columns leave the
+    driver's own work. Same SQL, same parameters as Core would send."""
+    prepared = driver_insert(table, tuple(values), returning, connection.dialect)
+    if prepared is None:
+        statement = insert(table)
+        if returning is None:
+            connection.execute(statement, values)
+            return None
+        return connection.execute(statement.returning(returning), values).scalar_one()
+    rows = prepared.send(connection, values)
+    if returning is None:
+        return None
+    [(key,)] = rows
+    process = returning.type._cached_result_processor(connection.dialect, None)
+    return key if process is None else process(key)
 
 
 def insert_now(session, obj: Any) -> Any:
@@ -206,11 +321,12 @@ def insert_now(session, obj: Any) -> Any:
     # The session's connection directly: Session.execute's ORM layer is not needed for a
     # plain INSERT and cost as much as the statement.
     connection = real.connection()
-    plain, returning = _inserts(mapper)
     if generated is not None:
-        given[generated.key] = connection.execute(returning, values).scalar_one()
+        given[generated.key] = insert_values(
+            connection, mapper.local_table, values, returning=generated.column
+        )
     else:
-        connection.execute(plain, values)
+        insert_values(connection, mapper.local_table, values)
     real.add(obj)
     real._register_persistent({state})
     return obj

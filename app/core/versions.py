@@ -26,6 +26,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
 from app.core import signin_sql
+from app.core.database import driver_rows
 from app.core.version_sql import TABLES
 
 _MEMO = "jiefen.change_versions"
@@ -44,11 +45,13 @@ def current(which: int, connection: Connection) -> int | None:
     64 buckets cost ~20-30 µs more per read, and most requests are the public's, with none)."""
     memo = connection.info.get(_MEMO)
     if memo is None:
-        rows = connection.execute(_READ, {"first": signin_sql.FIRST, "also": which})
-        memo = connection.info[_MEMO] = dict(rows.tuples().all())
+        # At the driver, once compiled: every request reads this.
+        rows = driver_rows(connection, _READ, {"first": signin_sql.FIRST, "also": which})
+        memo = connection.info[_MEMO] = dict(rows)
         memo.setdefault(which, None)
     elif which not in memo:
-        memo[which] = connection.execute(_READ_ONE, {"id": which}).scalar()
+        rows = driver_rows(connection, _READ_ONE, {"id": which})
+        memo[which] = rows[0][0] if rows else None
     return memo[which]
 
 

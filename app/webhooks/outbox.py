@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.core import versions
 from app.core.clock import in_shanghai, now
+from app.core.database import insert_values
 from app.core.plain_dump import instance_dumper
 from app.core.version_sql import SUBSCRIPTIONS
 from app.extensions import db
@@ -140,8 +141,11 @@ def _write_outbox(session: Session) -> None:
                     "receivers": receivers,
                 }
             )
-    if rows:
-        # Core statements: nothing reads these rows back in this transaction.
+    # Core statements: nothing reads these rows back in this transaction. A report filed
+    # writes one row: compiled once, sent at the driver (insert_values).
+    if len(rows) == 1:
+        insert_values(connection, OutboxEvent.__table__, rows[0])
+    elif rows:
         connection.execute(_INSERT_OUTBOX, rows)
 
 
