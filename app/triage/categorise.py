@@ -38,8 +38,7 @@ import numpy as np
 from app.triage.category_words import concepts_in, written_word
 from app.triage.lexicon import STOPWORDS
 from app.triage.meaning import PLACE_WEIGHT, matter_text, terms
-from app.triage.numbers import quantities
-from app.triage.rules import RuleScan, rule_text
+from app.triage.rules import RuleScan, rule_reading
 from app.triage.seed import seeded_rules
 
 MODEL = Path(__file__).with_name("data") / "category_model.json"
@@ -245,7 +244,7 @@ def preamble(rules, text: str) -> Preamble:
         code, reasons = own.category(text)
         if code:
             return Preamble(code, [f"规则：{reason}" for reason in reasons])
-    normalised, counted = rule_text(text), quantities(text)
+    normalised, counted = rule_reading(text)
     said = Preamble()
     for found in seeded.fired(normalised, counted):
         rule = found.rule

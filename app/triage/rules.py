@@ -36,6 +36,14 @@ def keyword_text(pattern: str) -> str:
     return rule_text(pattern)
 
 
+@lru_cache(maxsize=16)
+def rule_reading(text: str) -> tuple[str, Quantities]:
+    """A text as rules read it (`rule_text`, its quantities). Kept for the last few texts:
+    one report's is read by the admins' category rules, the seeded ones and the risk rules
+    in turn, ~0.03 ms each time. Both parts are immutable, so sharing them is safe."""
+    return rule_text(text), quantities(text)
+
+
 # Rules are typed by admins and run on every anonymous report: RE2 matches in time linear in
 # the text, so no pattern (say `(a+)+$`) can backtrack a worker to death. It refuses what it
 # cannot run that way (backreferences, lookaround) when the rule is saved.
@@ -164,7 +172,7 @@ class RuleSet:
 
     def category(self, description: str) -> tuple[str | None, list[str]]:
         """The category whose matching rules weigh most; ties go to the earlier rule."""
-        text, counted = rule_text(description), quantities(description)
+        text, counted = rule_reading(description)
         scores: dict[str, float] = {}
         reasons: dict[str, list[str]] = {}
         for found in self.category_scan.fired(text, counted):
@@ -179,7 +187,7 @@ class RuleSet:
 
     def risk(self, description: str) -> tuple[str, list[str]]:
         """The highest level any matching rule names (low when none), with every reason."""
-        text, counted = rule_text(description), quantities(description)
+        text, counted = rule_reading(description)
         strongest: dict[str, str] = {}  # reason → the highest level it was matched for
         for found in self.risk_scan.fired(text, counted):
             rule = found.rule
