@@ -38,8 +38,7 @@ import numpy as np
 from app.triage.category_words import concepts_in, written_word
 from app.triage.lexicon import STOPWORDS
 from app.triage.meaning import PLACE_WEIGHT, matter_text, terms
-from app.triage.numbers import quantities
-from app.triage.rules import matches, rule_text
+from app.triage.rules import RuleScan, rule_reading
 from app.triage.seed import seeded_rules
 
 MODEL = Path(__file__).with_name("data") / "category_model.json"
@@ -216,13 +215,13 @@ def is_seeded(rule) -> bool:
 
 
 def _split(rules):
-    """(the admins' own category rules as a rule set, the seeded ones), kept on the rule set:
-    it is loaded once per process and reloaded when the table changes."""
+    """(the admins' own category rules as a rule set, a scan of the seeded ones), kept on the
+    rule set: it is loaded once per process and reloaded when the table changes."""
     split = getattr(rules, "_by_origin", None)
     if split is None:
         own = [r for r in rules.category_rules if not is_seeded(r)]
         seeded = [r for r in rules.category_rules if is_seeded(r)]
-        split = (type(rules)(own, []), seeded)
+        split = (type(rules)(own, []), RuleScan(seeded))
         rules._by_origin = split
     return split
 
@@ -245,13 +244,12 @@ def preamble(rules, text: str) -> Preamble:
         code, reasons = own.category(text)
         if code:
             return Preamble(code, [f"规则：{reason}" for reason in reasons])
-    normalised, counted = rule_text(text), quantities(text)
+    normalised, counted = rule_reading(text)
     said = Preamble()
-    for rule in seeded:
-        found = matches(rule, normalised, counted)
-        if found:
-            said.votes[rule.target] = said.votes.get(rule.target, 0.0) + rule.weight
-            said.keywords.setdefault(rule.target, []).append(found.reason)
+    for found in seeded.fired(normalised, counted):
+        rule = found.rule
+        said.votes[rule.target] = said.votes.get(rule.target, 0.0) + rule.weight
+        said.keywords.setdefault(rule.target, []).append(found.reason)
     return said
 
 

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select
+from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import now
@@ -67,12 +67,12 @@ class Candidate:
 
 
 def find_duplicates(
-    report: Report, category_code: str | None, vector=None, likely=None
+    report: Report, category_code: str | None, vector=None, likely=None, rows=None
 ) -> list[Candidate]:
     """Earlier open reports nearby within the window, scored by the chosen finder
     (app/triage/finder.py); the best few above its minimum. `vector`: the report's sentence
     vector when the embedding finder has it already; `likely`: its likeliest categories
-    (None: the hard category term)."""
+    (None: the hard category term); `rows`: the candidates, read already (`presort_reads`)."""
     if report.location is None:
         return []
     config = current_app.config
@@ -81,20 +81,9 @@ def find_duplicates(
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
     minimum = min_score(chosen)
     here = to_shapely(report.location)
-    limit = int(config["DUPLICATE_MAX_CANDIDATES"])
-    query = _candidates_query(db.engine.dialect.name, chosen.name, limit)
-    minx, miny, maxx, maxy = bbox_around(here.x, here.y, radius)
-    params = {
-        # A report not stored yet (the resident's hint asks before filing) has no id; bound as
-        # NULL, `id != :report_id` would exclude every row. No report's id is 0.
-        "report_id": report.id or 0,
-        "since": report.created_at - window,
-        "until": report.created_at,
-        "minx": minx,
-        "miny": miny,
-        "maxx": maxx,
-        "maxy": maxy,
-    }
+    if rows is None:
+        query = _candidates_query(db.engine.dialect.name, chosen.name, candidate_limit())
+        rows = db.session.execute(query, candidate_params(report))
     # Its reading once, not looked up again for each of the candidates it is scored against.
     mine = Side(
         report.description,
@@ -108,7 +97,7 @@ def find_duplicates(
     lon, lat = here.x, here.y
     window_hours = window.total_seconds() / 3600
     nearby = []
-    for other in db.session.execute(query, params):
+    for other in rows:
         distance = haversine_m(lon, lat, other.x, other.y)
         if distance <= radius:
             nearby.append((other, distance))
@@ -138,6 +127,28 @@ def find_duplicates(
             best[target] = Candidate(target, value, round(distance, 1), why)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
     return ranked[:MAX_DUPLICATES]
+
+
+def candidate_limit() -> int:
+    return int(current_app.config["DUPLICATE_MAX_CANDIDATES"])
+
+
+def candidate_params(report: Report) -> dict[str, Any]:
+    """The candidate query's values for a report with a location."""
+    config = current_app.config
+    here = to_shapely(report.location)
+    minx, miny, maxx, maxy = bbox_around(here.x, here.y, float(config["DUPLICATE_RADIUS_M"]))
+    return {
+        # A report not stored yet (the resident's hint asks before filing) has no id; bound as
+        # NULL, `id != :report_id` would exclude every row. No report's id is 0.
+        "report_id": report.id or 0,
+        "since": report.created_at - timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"])),
+        "until": report.created_at,
+        "minx": minx,
+        "miny": miny,
+        "maxx": maxx,
+        "maxy": maxy,
+    }
 
 
 def given(category_code: str | None):
@@ -198,8 +209,11 @@ def _content(description: str) -> str:
     return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", rule_text(description))
 
 
-def junk(report: Report, client_key: str | None) -> tuple[float, list[str]]:
-    """0…1 with reasons: nothing said, too short, key-mashing, tests, or one sender flooding."""
+def junk(
+    report: Report, client_key: str | None, counts: tuple[int, int, int] | None = None
+) -> tuple[float, list[str]]:
+    """0…1 with reasons: nothing said, too short, key-mashing, tests, or one sender flooding.
+    `counts`: the earlier reports by phone, address and text, read already (`presort_reads`)."""
     content = _content(report.description)
     score, reasons = 0.0, []
 
@@ -218,7 +232,7 @@ def junk(report: Report, client_key: str | None) -> tuple[float, list[str]]:
         flag(0.4, "大量重复字符")
     if content in TEST_TEXTS:
         flag(0.4, "疑似测试内容")
-    phone, client, text = _earlier_counts(report, client_key)
+    phone, client, text = counts if counts is not None else _earlier_counts(report, client_key)
     if phone >= PHONE_FLOOD_AT:
         flag(0.3, f"同一号码24小时内已提交{_counted(phone, '条')}")
     if client >= CLIENT_FLOOD_AT:
@@ -236,25 +250,39 @@ def _counted(count: int, unit: str) -> str:
 def _earlier_counts(report: Report, client_key: str | None) -> tuple[int, int, int]:
     """Reports in the last day from the same phone, the same address, with the same text:
     one query (three counts) rather than one round trip each."""
+    names = flood_checks(report, client_key)
+    row = db.session.execute(_flood_counts_query(names), flood_params(report, client_key)).one()
+    return counted_floods(names, row)
+
+
+def flood_checks(report: Report, client_key: str | None) -> tuple[str, ...]:
+    """Which flood counts apply: the text always, the phone and the address when known."""
     same = ["text"]
     if report.reporter_phone:
         same.append("phone")
     if client_key:
         same.append("client")
-    names = tuple(same)
-    params = {
+    return tuple(same)
+
+
+def flood_params(report: Report, client_key: str | None) -> dict[str, Any]:
+    # Its own window's start, not "since": the duplicate candidates' window is longer, and
+    # both are bound in the one statement of presort_reads.
+    since = report.created_at - FLOOD_WINDOW
+    return {
         "report_id": report.id or 0,  # as in find_duplicates: never bound as NULL
-        "since": report.created_at - FLOOD_WINDOW,
+        "flood_since": since,
         "until": report.created_at,
         "text": report.description,
-        "text_keys": text_keys_between(
-            report.description, report.created_at - FLOOD_WINDOW, report.created_at
-        ),
+        "text_keys": text_keys_between(report.description, since, report.created_at),
         "phone": report.reporter_phone,
         "client": client_key,
         "cap": FLOOD_COUNT_CAP,
     }
-    row = db.session.execute(_flood_counts_query(names), params).one()
+
+
+def counted_floods(names: tuple[str, ...], row) -> tuple[int, int, int]:
+    """(phone, address, text) from a row of the counts in `names`' order; 0 where not asked."""
     counts = dict(zip(names, row, strict=True))
     return counts.get("phone", 0), counts.get("client", 0), counts["text"]
 
@@ -292,7 +320,7 @@ def _flood_counts_query(names: tuple[str, ...]):
     earlier = (
         Report.id != bindparam("report_id"),
         # Earlier only: sorted later (the pre-sorter, a recompute), later ones must not count.
-        Report.created_at >= bindparam("since"),
+        Report.created_at >= bindparam("flood_since"),
         Report.created_at <= bindparam("until"),
     )
 
@@ -310,7 +338,7 @@ def _flood_counts_query(names: tuple[str, ...]):
             .join(Report, Report.id == ReportSuggestion.report_id)
             .where(
                 matches,
-                ReportSuggestion.computed_at >= bindparam("since"),
+                ReportSuggestion.computed_at >= bindparam("flood_since"),
                 *earlier,
                 *more,
             )
@@ -327,7 +355,37 @@ def _flood_counts_query(names: tuple[str, ...]):
         ),
         "client": lambda: sorted_with(ReportSuggestion.client_key == bindparam("client")),
     }
-    return select(*(counts[name]() for name in names))
+    # Labelled: presort_reads reads them beside the candidates' columns.
+    return select(*(counts[name]().label(f"flood_{name}") for name in names))
+
+
+@cache
+def _presort_query(dialect: str, finder_name: str, limit: int, names: tuple[str, ...]):
+    """The duplicate candidates and the flood counts in one round trip: the counts' one row
+    LEFT JOINed to the candidates, so that row comes back even where no report is near.
+    Each part keeps its own plan and bounds (the candidate cap, FLOOD_COUNT_CAP): the counts
+    are scalar subqueries, each evaluated once, and the candidates a LIMITed subquery."""
+    counts = _flood_counts_query(names).subquery("floods")
+    candidates = _candidates_query(dialect, finder_name, limit).subquery("candidates")
+    return (
+        select(counts, candidates)
+        .select_from(counts.outerjoin(candidates, true()))
+        .order_by(candidates.c.created_at.desc(), candidates.c.id.desc())
+    )
+
+
+def presort_reads(report: Report, client_key: str | None) -> tuple[list | None, tuple]:
+    """What pre-sorting reads of earlier reports, in one statement: the duplicate candidates
+    (None without a location: there are none to look for) and the flood counts (`junk`)."""
+    names = flood_checks(report, client_key)
+    params = flood_params(report, client_key)
+    if report.location is None:
+        row = db.session.execute(_flood_counts_query(names), params).one()
+        return None, counted_floods(names, row)
+    query = _presort_query(db.engine.dialect.name, finder().name, candidate_limit(), names)
+    rows = db.session.execute(query, {**params, **candidate_params(report)}).all()
+    counts = counted_floods(names, tuple(rows[0])[: len(names)])
+    return [row for row in rows if row.id is not None], counts
 
 
 def client_key_for(address: str | None) -> str | None:
@@ -382,10 +440,11 @@ def compute(report: Report, rules: RuleSet | None = None, *, new: bool = False) 
     own_category = report.category_code or suggestion.suggested_category_code
     kept = suggestion.reading.get("c")
     likely = tuple((code, p) for code, p in kept) if kept is not None else None
+    candidates, counts = presort_reads(report, suggestion.client_key)
     suggestion.duplicates = [
-        c.as_json() for c in find_duplicates(report, own_category, vector, likely)
+        c.as_json() for c in find_duplicates(report, own_category, vector, likely, candidates)
     ]
-    suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key)
+    suggestion.junk_score, suggestion.junk_reasons = junk(report, suggestion.client_key, counts)
     suggestion.computed_at = now()
     return suggestion
 
