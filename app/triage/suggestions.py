@@ -79,7 +79,6 @@ def find_duplicates(
     chosen = finder()
     radius = float(config["DUPLICATE_RADIUS_M"])
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
-    minimum = min_score(chosen)
     here = to_shapely(report.location)
     limit = int(config["DUPLICATE_MAX_CANDIDATES"])
     query = _candidates_query(db.engine.dialect.name, chosen.name, limit)
@@ -104,40 +103,86 @@ def find_duplicates(
         terms(report.description),
         given(report.category_code) or likely,
     )
-    best: dict[int, Candidate] = {}
-    lon, lat = here.x, here.y
     window_hours = window.total_seconds() / 3600
-    nearby = []
-    for other in db.session.execute(query, params):
-        distance = haversine_m(lon, lat, other.x, other.y)
-        if distance <= radius:
-            nearby.append((other, distance))
+    nearby = _within(db.session.execute(query, params), here.x, here.y, radius)
     if not nearby:
         return []
-    closeness = chosen.closeness(report, vector, [other for other, _ in nearby])
-    for (other, distance), close in zip(nearby, closeness, strict=True):
-        reading = reading_from_text(other.reading)
-        theirs = Side(
-            other.description,
-            other.category_code or other.suggested_category_code,
-            other.qr_site_id,
-            other.reporter_phone,
-            reading,
-            given(other.category_code) or (reading.likely if reading is not None else None),
+    closeness = chosen.closeness(report, vector, [row for row, _ in nearby])
+    best = _best_per_target(report, chosen, mine, nearby, closeness, radius, window_hours)
+    ranked = sorted(best.items(), key=lambda kept: (-kept[1][0], kept[1][1], kept[0]))
+    return [
+        _candidate(report, chosen, mine, target, nearby, closeness, kept)
+        for target, kept in ranked[:MAX_DUPLICATES]
+    ]
+
+
+def _within(rows, lon: float, lat: float, radius: float) -> list[tuple[Any, float]]:
+    """(row, metres) of the candidate rows within `radius`. A flooded poster's hundreds of
+    reports share its one point: each distinct point is measured once, by the same function."""
+    measured: dict[tuple[float, float], float] = {}
+    nearby = []
+    for row in rows:
+        point = (row.x, row.y)
+        distance = measured.get(point)
+        if distance is None:
+            distance = measured[point] = haversine_m(lon, lat, *point)
+        if distance <= radius:
+            nearby.append((row, distance))
+    return nearby
+
+
+def _best_per_target(
+    report: Report, chosen, mine: Side, nearby: list, closeness: list, radius, window_hours
+) -> dict[int, tuple[float, float, int, float]]:
+    """Per report a candidate would be merged into: (score, metres rounded, its index in
+    `nearby`, hours apart) of its best-scoring row, the first of equals.
+
+    The words' and categories' part of a score is worked out once per distinct reading,
+    description, category and closeness (a flood repeats a few texts hundreds of times); the
+    rest, the neighbour's own, per row, in the same order of operations as score()."""
+    shared: dict[tuple, float] = {}
+    best: dict[int, tuple[float, float, int, float]] = {}
+    minimum = min_score(chosen)
+    for index, ((row, distance), close) in enumerate(zip(nearby, closeness, strict=True)):
+        key = (row.reading, row.description, row.category_code, row.suggested_category_code, close)
+        pair = shared.get(key)
+        if pair is None:
+            pair = shared[key] = chosen.pair_value(mine, _side(row), close)
+        hours = max(0.0, (report.created_at - row.created_at).total_seconds() / 3600)
+        value = chosen.placed(
+            pair, mine, row.qr_site_id, row.reporter_phone, distance, radius, hours, window_hours
         )
-        hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
-        value = chosen.score(mine, theirs, distance, radius, hours, window_hours, close)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
-        target = other.duplicate_of if other.status == "merged" else other.id
+        target = row.duplicate_of if row.status == "merged" else row.id
         if target is None or target == report.id:
             continue
-        if target not in best or value > best[target].score:
-            why = tuple(chosen.reasons(mine, theirs, distance, hours, close))
-            best[target] = Candidate(target, value, round(distance, 1), why)
-    ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
-    return ranked[:MAX_DUPLICATES]
+        kept = best.get(target)
+        if kept is None or value > kept[0]:
+            best[target] = (value, round(distance, 1), index, hours)
+    return best
+
+
+def _candidate(report, chosen, mine: Side, target: int, nearby, closeness, kept) -> Candidate:
+    """A kept candidate with its reasons: worked out for the few shown, not every row scored."""
+    value, metres, index, hours = kept
+    row, distance = nearby[index]
+    why = chosen.reasons(mine, _side(row), distance, hours, closeness[index])
+    return Candidate(target, value, metres, tuple(why))
+
+
+def _side(row) -> Side:
+    """What the finder knows of a candidate row (its reading as stored with its suggestions)."""
+    reading = reading_from_text(row.reading)
+    return Side(
+        row.description,
+        row.category_code or row.suggested_category_code,
+        row.qr_site_id,
+        row.reporter_phone,
+        reading,
+        given(row.category_code) or (reading.likely if reading is not None else None),
+    )
 
 
 def given(category_code: str | None):
