@@ -11,6 +11,7 @@ from app.core.clock import frozen_at
 from app.core.coords import haversine_m
 from app.core.spatial import to_shapely
 from app.extensions import db
+from app.qr_sites.service import create_site
 from app.reports.models import DUPLICATE_CANDIDATE_STATES, Report
 from app.triage import suggestions
 from app.triage.duplicates import Side, reasons, score
@@ -19,7 +20,6 @@ from app.triage.meaning import from_stored, terms
 from app.triage.models import ReportSuggestion
 from app.triage.suggestions import find_duplicates, given
 from tests.helpers.geometry import INSIDE_G1
-from tests.helpers.sites import make_site  # noqa: F401  (a fixture)
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 LEAK = "阳光花园3栋楼上卫生间漏水，天花板全湿了"
@@ -28,6 +28,13 @@ NOISE = "楼上半夜一直有动静，吵得睡不着"
 OTHER = "小区门口路灯坏了好几天"
 PHONE = "13800138000"
 NORTH = 1e-4  # about 11 m of latitude
+
+
+@pytest.fixture
+def poster(areas):
+    site = create_site("幸福里3号楼", *INSIDE_G1)
+    db.session.commit()
+    return site
 
 
 def at(metres_north: float) -> tuple[float, float]:
@@ -139,10 +146,8 @@ def _newcomer(file_report, site, text: str, **kw) -> tuple[Report, ReportSuggest
         (NOISE, {}),
     ],
 )
-def test_a_crowded_place_scores_as_the_plain_loop(
-    app, file_report, make_site, monkeypatch, text, kw
-):
-    site = make_site()
+def test_a_crowded_place_scores_as_the_plain_loop(app, file_report, poster, monkeypatch, text, kw):
+    site = poster
     crowd(file_report, site)
     report, stored = _newcomer(file_report, site, text, **kw)
     own = report.category_code or stored.suggested_category_code
