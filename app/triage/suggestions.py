@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select
@@ -104,84 +105,133 @@ def find_duplicates(
         given(report.category_code) or likely,
     )
     window_hours = window.total_seconds() / 3600
-    nearby = _within(db.session.execute(query, params), here.x, here.y, radius)
+    nearby = _within(_candidate_rows(query, params), here.x, here.y, radius)
     if not nearby:
         return []
-    closeness = chosen.closeness(report, vector, [row for row, _ in nearby])
+    closeness = chosen.closeness(report, vector, [near.row for near in nearby])
     best = _best_per_target(report, chosen, mine, nearby, closeness, radius, window_hours)
-    ranked = sorted(best.items(), key=lambda kept: (-kept[1][0], kept[1][1], kept[0]))
+    ranked = sorted(
+        best.items(), key=lambda kept: (-kept[1][0], nearby[kept[1][1]].metres, kept[0])
+    )
     return [
-        _candidate(report, chosen, mine, target, nearby, closeness, kept)
+        _candidate(chosen, mine, target, nearby, closeness, kept)
         for target, kept in ranked[:MAX_DUPLICATES]
     ]
 
 
-def _within(rows, lon: float, lat: float, radius: float) -> list[tuple[Any, float]]:
-    """(row, metres) of the candidate rows within `radius`. A flooded poster's hundreds of
-    reports share its one point: each distinct point is measured once, by the same function."""
-    measured: dict[tuple[float, float], float] = {}
+# What the scoring loop reads of each candidate row, by position: a Row's attribute costs ten
+# times its index, and a flooded poster's 200 rows are read a dozen times each.
+_FIELDS = (
+    "id",
+    "description",
+    "created_at",
+    "x",
+    "y",
+    "category_code",
+    "suggested_category_code",
+    "status",
+    "duplicate_of",
+    "reporter_phone",
+    "qr_site_id",
+    "reading",
+)
+
+
+class Near(NamedTuple):
+    row: Any  # the Row itself, for the finder's closeness (the embedding reads its vector)
+    fields: tuple  # _FIELDS' values
+    distance: float
+    metres: float  # the distance as shown, rounded
+
+
+def _candidate_rows(query, params) -> list[tuple[Any, tuple]]:
+    """(row, its _FIELDS) of the candidate query, fetched at once on the session's connection:
+    the ORM's per-row result machinery is not needed for plain columns. Flushed first, as the
+    session would before a query (what this transaction changed must be seen)."""
+    if db.session.autoflush:
+        db.session.flush()
+    result = db.session.connection().execute(query, params)
+    positions = {name: index for index, name in enumerate(result.keys())}
+    pick = itemgetter(*(positions[name] for name in _FIELDS))
+    return [(row, pick(row)) for row in result.all()]
+
+
+def _within(rows, lon: float, lat: float, radius: float) -> list[Near]:
+    """The candidate rows within `radius`. A flooded poster's hundreds of reports share its
+    one point: each distinct point is measured once, by the same function."""
+    measured: dict[tuple[float, float], tuple[float, float]] = {}
     nearby = []
-    for row in rows:
-        point = (row.x, row.y)
-        distance = measured.get(point)
-        if distance is None:
-            distance = measured[point] = haversine_m(lon, lat, *point)
-        if distance <= radius:
-            nearby.append((row, distance))
+    for row, fields in rows:
+        point = fields[3:5]
+        known = measured.get(point)
+        if known is None:
+            distance = haversine_m(lon, lat, *point)
+            known = measured[point] = (distance, round(distance, 1))
+        if known[0] <= radius:
+            nearby.append(Near(row, fields, *known))
     return nearby
 
 
 def _best_per_target(
-    report: Report, chosen, mine: Side, nearby: list, closeness: list, radius, window_hours
-) -> dict[int, tuple[float, float, int, float]]:
-    """Per report a candidate would be merged into: (score, metres rounded, its index in
-    `nearby`, hours apart) of its best-scoring row, the first of equals.
+    report: Report, chosen, mine: Side, nearby: list[Near], closeness: list, radius, window_hours
+) -> dict[int, tuple[float, int, float]]:
+    """Per report a candidate would be merged into: (score, its index in `nearby`, hours
+    apart) of its best-scoring row, the first of equals.
 
-    The words' and categories' part of a score is worked out once per distinct reading,
-    description, category and closeness (a flood repeats a few texts hundreds of times); the
-    rest, the neighbour's own, per row, in the same order of operations as score()."""
-    shared: dict[tuple, float] = {}
-    best: dict[int, tuple[float, float, int, float]] = {}
+    The words' and categories' part of a score is worked out once per distinct neighbour
+    (`_side_of`: a flood repeats a few texts hundreds of times) and closeness; the rest, the
+    neighbour's own, per row, in the same order of operations as score()."""
+    shared: dict[tuple[int, Any], tuple[Side, float]] = {}
+    best: dict[int, tuple[float, int, float]] = {}
     minimum = min_score(chosen)
-    for index, ((row, distance), close) in enumerate(zip(nearby, closeness, strict=True)):
-        key = (row.reading, row.description, row.category_code, row.suggested_category_code, close)
-        pair = shared.get(key)
-        if pair is None:
-            pair = shared[key] = chosen.pair_value(mine, _side(row), close)
-        hours = max(0.0, (report.created_at - row.created_at).total_seconds() / 3600)
-        value = chosen.placed(
-            pair, mine, row.qr_site_id, row.reporter_phone, distance, radius, hours, window_hours
+    pair_value, placed = chosen.pair_value, chosen.placed
+    created_at, own_id = report.created_at, report.id
+    for index, (near, close) in enumerate(zip(nearby, closeness, strict=True)):
+        (rid, text, created, _, _, code, suggested, status, survivor, phone, site, reading) = (
+            near.fields
         )
+        theirs = _side_of(text, code, suggested, site, phone, reading)
+        key = (id(theirs), close)  # the Side is kept alive in the value: its id stays its own
+        known = shared.get(key)
+        if known is None:
+            known = shared[key] = (theirs, pair_value(mine, theirs, close))
+        hours = max(0.0, (created_at - created).total_seconds() / 3600)
+        value = placed(known[1], mine, site, phone, near.distance, radius, hours, window_hours)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
-        target = row.duplicate_of if row.status == "merged" else row.id
-        if target is None or target == report.id:
+        target = survivor if status == "merged" else rid
+        if target is None or target == own_id:
             continue
         kept = best.get(target)
         if kept is None or value > kept[0]:
-            best[target] = (value, round(distance, 1), index, hours)
+            best[target] = (value, index, hours)
     return best
 
 
-def _candidate(report, chosen, mine: Side, target: int, nearby, closeness, kept) -> Candidate:
+def _candidate(chosen, mine: Side, target: int, nearby: list[Near], closeness, kept) -> Candidate:
     """A kept candidate with its reasons: worked out for the few shown, not every row scored."""
-    value, metres, index, hours = kept
-    row, distance = nearby[index]
-    why = chosen.reasons(mine, _side(row), distance, hours, closeness[index])
-    return Candidate(target, value, metres, tuple(why))
+    value, index, hours = kept
+    near = nearby[index]
+    _, text, _, _, _, code, suggested, _, _, phone, site, reading = near.fields
+    theirs = _side_of(text, code, suggested, site, phone, reading)
+    why = chosen.reasons(mine, theirs, near.distance, hours, closeness[index])
+    return Candidate(target, value, near.metres, tuple(why))
 
 
-def _side(row) -> Side:
-    """What the finder knows of a candidate row (its reading as stored with its suggestions)."""
-    reading = reading_from_text(row.reading)
+@lru_cache(maxsize=4096)
+def _side_of(description, category_code, suggested_code, qr_site_id, phone, reading_text) -> Side:
+    """What the finder knows of a candidate (its reading as stored with its suggestions), kept
+    per process by the values it is made of: each report filed at a busy place is scored
+    against the same few hundred neighbours, and a Side never changes."""
+    reading = reading_from_text(reading_text)
     return Side(
-        row.description,
-        row.category_code or row.suggested_category_code,
-        row.qr_site_id,
-        row.reporter_phone,
+        description,
+        category_code or suggested_code,
+        qr_site_id,
+        phone,
         reading,
-        given(row.category_code) or (reading.likely if reading is not None else None),
+        given(category_code) or (reading.likely if reading is not None else None),
     )
 
 
