@@ -24,8 +24,7 @@ from app.extensions import db
 from app.photos.processing import MAX_PIXELS, PhotoRejected, ProcessedPhoto, process_photo
 from app.photos.service import attach_photo
 from app.public.errors import field_errors_zh
-from app.qr_sites.models import QrSite
-from app.qr_sites.service import count_report, resolve_code, site_lon_lat
+from app.qr_sites.service import PosterSite, count_report, resolve_for_report
 from app.reports.intake import NewReport, create_report
 from app.reports.models import Report
 from app.reports.tracking_keys import derived_tracking_key
@@ -174,7 +173,7 @@ def _checked_photos(sub: Submission, problems: Problems) -> list[ProcessedPhoto]
     return processed
 
 
-def _check(sub: Submission, site: QrSite | None, location: str) -> tuple:
+def _check(sub: Submission, site: PosterSite | None, location: str) -> tuple:
     problems = Problems(location)
     description = (sub.description or "").strip()
     problem = text_problem(description, MAX_DESCRIPTION)
@@ -217,11 +216,11 @@ def file_report(sub: Submission, location: str = "json", keyed: Keyed | None = N
     `keyed`: the submission's retry key, which the report keeps (app.reports.uuid_keys)."""
     if (sub.honeypot or "").strip():
         raise Dropped
-    site = resolve_code(sub.site_code) if (sub.site_code or "").strip() else None
+    site = resolve_for_report(sub.site_code) if (sub.site_code or "").strip() else None
     description, phone, position, exif, processed = _check(sub, site, location)
 
     if site is not None:
-        lon, lat = site_lon_lat(site)
+        lon, lat = site.lon, site.lat
         source, accuracy = "qr_site", None
     elif position is not None:
         (lon, lat), source, accuracy = position, "device", sub.accuracy_m

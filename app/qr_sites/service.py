@@ -1,5 +1,7 @@
 """Creating, finding, rotating and disabling QR sites, and resolving a scanned code."""
 
+from dataclasses import dataclass
+
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
@@ -10,7 +12,7 @@ from app.core.clock import now
 from app.core.coords import haversine_m
 from app.core.errors import Gone, Invalid, NotFound
 from app.core.lookup import get_or_404
-from app.core.spatial import point, to_shapely
+from app.core.spatial import point, to_shapely, xy
 from app.extensions import db
 from app.qr_sites.models import KINDS, QrSite
 from app.qr_sites.signing import make_code, read_code
@@ -24,7 +26,7 @@ SAME_PLACE_METRES = 20.0
 class CodeGone(Gone):
     """A code that was real once: its poster was replaced (rotated) or the site disabled."""
 
-    def __init__(self, message: str, reason: str, site: QrSite):
+    def __init__(self, message: str, reason: str, site: "QrSite | PosterSite"):
         super().__init__(message)
         self.reason = reason
         self.site = site
@@ -151,7 +153,40 @@ def disable(site: QrSite) -> QrSite:
 def resolve_code(code: str) -> QrSite:
     """The site behind a scanned code: 404 for made-up or edited codes, 410 for retired ones."""
     read = read_code(code, _secret())
-    site = db.session.get(QrSite, read[0]) if read else None
+    return _current(read, db.session.get(QrSite, read[0]) if read else None)
+
+
+@dataclass(frozen=True)
+class PosterSite:
+    """What filing a report needs of the site behind a code: its id, whether the code is
+    current, and its point as numbers."""
+
+    id: int
+    active: bool
+    rotation: int
+    lon: float
+    lat: float
+
+
+# Read as it is now, on the session's connection: an ORM get built a QrSite (its geometry
+# parsed) for every report a poster sends, and a kept copy would miss an admin's rotation or
+# retirement in the other worker.
+_POSTER_SITE = select(QrSite.id, QrSite.active, QrSite.rotation, *xy(QrSite.location)).where(
+    QrSite.id == bindparam("site_id")
+)
+
+
+def resolve_for_report(code: str) -> PosterSite:
+    """resolve_code for filing a report: the same answers (404, 410), one Core read."""
+    read = read_code(code, _secret())
+    row = None
+    if read:
+        row = db.session.connection().execute(_POSTER_SITE, {"site_id": read[0]}).first()
+    return _current(read, PosterSite(*row) if row is not None else None)
+
+
+def _current(read: tuple[int, int] | None, site):
+    """The site a code names, if that code is its current one: the one rule for both reads."""
     if site is None:
         raise NotFound("no such QR code", {"json": {"site_code": ["unknown code"]}})
     if not site.active:
@@ -185,5 +220,5 @@ def count_scan(site: QrSite) -> None:
     db.session.connection().execute(_COUNT_SCAN, {"site_id": site.id, "at": now()})
 
 
-def count_report(site: QrSite) -> None:
+def count_report(site: "QrSite | PosterSite") -> None:
     db.session.connection().execute(_COUNT_REPORT, {"site_id": site.id})

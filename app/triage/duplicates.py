@@ -150,11 +150,38 @@ def score(
     window_hours: float,
 ) -> float:
     """0…1: mostly the words, then category, the same QR poster or caller, nearness, time."""
-    text = similarity(mine.reading, other.reading)
-    value = TEXT_WEIGHT * text + category_term(mine, other)
-    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
+    return placed(
+        pair_value(mine, other),
+        mine,
+        other.qr_site_id,
+        other.reporter_phone,
+        distance_m,
+        radius_m,
+        hours_apart,
+        window_hours,
+    )
+
+
+def pair_value(mine: Side, other: Side) -> float:
+    """The words' and categories' part of the score: the same for every neighbour with one
+    stored reading and category, so a flood of one text is worked out once per report."""
+    return TEXT_WEIGHT * similarity(mine.reading, other.reading) + category_term(mine, other)
+
+
+def placed(
+    value: float,
+    mine: Side,
+    qr_site_id: int | None,
+    reporter_phone: str | None,
+    distance_m: float,
+    radius_m: float,
+    hours_apart: float,
+    window_hours: float,
+) -> float:
+    """`pair_value` with what is the neighbour's own: its poster, caller, distance and time."""
+    if mine.qr_site_id is not None and mine.qr_site_id == qr_site_id:
         value += SAME_SITE
-    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
+    if mine.reporter_phone and mine.reporter_phone == reporter_phone:
         value += SAME_PHONE
     if radius_m > 0:
         value += NEAR * max(0.0, 1.0 - distance_m / radius_m)

@@ -84,11 +84,38 @@ def score(
     """0…1, the probability that the two are one matter: mostly what the texts mean
     (`closeness`, the centred cosine of their vectors), then category, the same QR poster or
     caller, nearness and time."""
+    return placed(
+        pair_value(mine, other, closeness),
+        mine,
+        other.qr_site_id,
+        other.reporter_phone,
+        distance_m,
+        radius_m,
+        hours_apart,
+        window_hours,
+    )
+
+
+def pair_value(mine: Side, other: Side, closeness: float) -> float:
+    """The meaning's and categories' part of the score (as duplicates.pair_value)."""
     value = BIAS + MEANING * closeness
-    value += category_affinity(mine.category_code, other.category_code)
-    if mine.qr_site_id is not None and mine.qr_site_id == other.qr_site_id:
+    return value + category_affinity(mine.category_code, other.category_code)
+
+
+def placed(
+    value: float,
+    mine: Side,
+    qr_site_id: int | None,
+    reporter_phone: str | None,
+    distance_m: float,
+    radius_m: float,
+    hours_apart: float,
+    window_hours: float,
+) -> float:
+    """`pair_value` with the neighbour's poster, caller, distance and time, as a probability."""
+    if mine.qr_site_id is not None and mine.qr_site_id == qr_site_id:
         value += SAME_SITE
-    if mine.reporter_phone and mine.reporter_phone == other.reporter_phone:
+    if mine.reporter_phone and mine.reporter_phone == reporter_phone:
         value += SAME_PHONE
     if radius_m > 0:
         value += NEAR * max(0.0, 1.0 - distance_m / radius_m)
@@ -193,6 +220,12 @@ class EmbeddingFinder:
 
     def score(self, mine, theirs, distance, radius, hours, window_hours, close) -> float:
         return score(mine, theirs, distance, radius, hours, window_hours, close)
+
+    def pair_value(self, mine, theirs, close) -> float:
+        return pair_value(mine, theirs, close)
+
+    def placed(self, value, mine, site, phone, distance, radius, hours, window_hours) -> float:
+        return placed(value, mine, site, phone, distance, radius, hours, window_hours)
 
     def reasons(self, mine, theirs, distance, hours, close) -> list[str]:
         return reasons(mine, theirs, distance, hours, close)

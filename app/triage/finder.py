@@ -17,7 +17,7 @@ from functools import cache
 from flask import current_app
 
 from app.triage.categorise import suggest_likely
-from app.triage.duplicates import reasons, score
+from app.triage.duplicates import pair_value, placed, reasons, score
 
 LEXICON, EMBEDDING = "lexicon", "embedding"
 CHOICES = (LEXICON, EMBEDDING)
@@ -47,6 +47,14 @@ class LexiconFinder:
 
     def score(self, mine, theirs, distance, radius, hours, window_hours, close) -> float:
         return score(mine, theirs, distance, radius, hours, window_hours)
+
+    def pair_value(self, mine, theirs, close) -> float:
+        """The part of score() a neighbour shares with others of its reading and category."""
+        return pair_value(mine, theirs)
+
+    def placed(self, value, mine, site, phone, distance, radius, hours, window_hours) -> float:
+        """score() from pair_value() and the neighbour's own poster, caller, place and time."""
+        return placed(value, mine, site, phone, distance, radius, hours, window_hours)
 
     def reasons(self, mine, theirs, distance, hours, close) -> list[str]:
         return reasons(mine, theirs, distance, hours)

@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select, true
@@ -79,11 +80,10 @@ def find_duplicates(
     chosen = finder()
     radius = float(config["DUPLICATE_RADIUS_M"])
     window = timedelta(days=float(config["DUPLICATE_WINDOW_DAYS"]))
-    minimum = min_score(chosen)
     here = to_shapely(report.location)
     if rows is None:
         query = _candidates_query(db.engine.dialect.name, chosen.name, candidate_limit())
-        rows = db.session.execute(query, candidate_params(report))
+        rows = _candidate_rows(_read(query, candidate_params(report)))
     # Its reading once, not looked up again for each of the candidates it is scored against.
     mine = Side(
         report.description,
@@ -93,40 +93,140 @@ def find_duplicates(
         terms(report.description),
         given(report.category_code) or likely,
     )
-    best: dict[int, Candidate] = {}
-    lon, lat = here.x, here.y
     window_hours = window.total_seconds() / 3600
-    nearby = []
-    for other in rows:
-        distance = haversine_m(lon, lat, other.x, other.y)
-        if distance <= radius:
-            nearby.append((other, distance))
+    nearby = _within(rows, here.x, here.y, radius)
     if not nearby:
         return []
-    closeness = chosen.closeness(report, vector, [other for other, _ in nearby])
-    for (other, distance), close in zip(nearby, closeness, strict=True):
-        reading = reading_from_text(other.reading)
-        theirs = Side(
-            other.description,
-            other.category_code or other.suggested_category_code,
-            other.qr_site_id,
-            other.reporter_phone,
-            reading,
-            given(other.category_code) or (reading.likely if reading is not None else None),
+    closeness = chosen.closeness(report, vector, [near.row for near in nearby])
+    best = _best_per_target(report, chosen, mine, nearby, closeness, radius, window_hours)
+    ranked = sorted(
+        best.items(), key=lambda kept: (-kept[1][0], nearby[kept[1][1]].metres, kept[0])
+    )
+    return [
+        _candidate(chosen, mine, target, nearby, closeness, kept)
+        for target, kept in ranked[:MAX_DUPLICATES]
+    ]
+
+
+# What the scoring loop reads of each candidate row, by position: a Row's attribute costs ten
+# times its index, and a flooded poster's 200 rows are read a dozen times each.
+_FIELDS = (
+    "id",
+    "description",
+    "created_at",
+    "x",
+    "y",
+    "category_code",
+    "suggested_category_code",
+    "status",
+    "duplicate_of",
+    "reporter_phone",
+    "qr_site_id",
+    "reading",
+)
+
+
+class Near(NamedTuple):
+    row: Any  # the Row itself, for the finder's closeness (the embedding reads its vector)
+    fields: tuple  # _FIELDS' values
+    distance: float
+    metres: float  # the distance as shown, rounded
+
+
+def _read(query, params):
+    """A statement of plain columns on the session's connection: the ORM's per-row result
+    machinery is not needed. Flushed first, as the session would before a query (what this
+    transaction changed must be seen)."""
+    if db.session.autoflush:
+        db.session.flush()
+    return db.session.connection().execute(query, params)
+
+
+def _candidate_rows(result, rows=None) -> list[tuple[Any, tuple]]:
+    """(row, its _FIELDS) of the candidates `result` names (its `rows`, fetched already, or
+    all of it fetched at once: psycopg otherwise fetches row by row)."""
+    positions = {name: index for index, name in enumerate(result.keys())}
+    pick = itemgetter(*(positions[name] for name in _FIELDS))
+    return [(row, pick(row)) for row in (result.all() if rows is None else rows)]
+
+
+def _within(rows, lon: float, lat: float, radius: float) -> list[Near]:
+    """The candidate rows within `radius`. A flooded poster's hundreds of reports share its
+    one point: each distinct point is measured once, by the same function."""
+    measured: dict[tuple[float, float], tuple[float, float]] = {}
+    nearby = []
+    for row, fields in rows:
+        point = fields[3:5]
+        known = measured.get(point)
+        if known is None:
+            distance = haversine_m(lon, lat, *point)
+            known = measured[point] = (distance, round(distance, 1))
+        if known[0] <= radius:
+            nearby.append(Near(row, fields, *known))
+    return nearby
+
+
+def _best_per_target(
+    report: Report, chosen, mine: Side, nearby: list[Near], closeness: list, radius, window_hours
+) -> dict[int, tuple[float, int, float]]:
+    """Per report a candidate would be merged into: (score, its index in `nearby`, hours
+    apart) of its best-scoring row, the first of equals.
+
+    The words' and categories' part of a score is worked out once per distinct neighbour
+    (`_side_of`: a flood repeats a few texts hundreds of times) and closeness; the rest, the
+    neighbour's own, per row, in the same order of operations as score()."""
+    shared: dict[tuple[int, Any], tuple[Side, float]] = {}
+    best: dict[int, tuple[float, int, float]] = {}
+    minimum = min_score(chosen)
+    pair_value, placed = chosen.pair_value, chosen.placed
+    created_at, own_id = report.created_at, report.id
+    for index, (near, close) in enumerate(zip(nearby, closeness, strict=True)):
+        (rid, text, created, _, _, code, suggested, status, survivor, phone, site, reading) = (
+            near.fields
         )
-        hours = max(0.0, (report.created_at - other.created_at).total_seconds() / 3600)
-        value = chosen.score(mine, theirs, distance, radius, hours, window_hours, close)
+        theirs = _side_of(text, code, suggested, site, phone, reading)
+        key = (id(theirs), close)  # the Side is kept alive in the value: its id stays its own
+        known = shared.get(key)
+        if known is None:
+            known = shared[key] = (theirs, pair_value(mine, theirs, close))
+        hours = max(0.0, (created_at - created).total_seconds() / 3600)
+        value = placed(known[1], mine, site, phone, near.distance, radius, hours, window_hours)
         if value < minimum:
             continue
         # A merged report stands for its survivor: that is what the cleaner would merge into.
-        target = other.duplicate_of if other.status == "merged" else other.id
-        if target is None or target == report.id:
+        target = survivor if status == "merged" else rid
+        if target is None or target == own_id:
             continue
-        if target not in best or value > best[target].score:
-            why = tuple(chosen.reasons(mine, theirs, distance, hours, close))
-            best[target] = Candidate(target, value, round(distance, 1), why)
-    ranked = sorted(best.values(), key=lambda c: (-c.score, c.distance_m, c.report_id))
-    return ranked[:MAX_DUPLICATES]
+        kept = best.get(target)
+        if kept is None or value > kept[0]:
+            best[target] = (value, index, hours)
+    return best
+
+
+def _candidate(chosen, mine: Side, target: int, nearby: list[Near], closeness, kept) -> Candidate:
+    """A kept candidate with its reasons: worked out for the few shown, not every row scored."""
+    value, index, hours = kept
+    near = nearby[index]
+    _, text, _, _, _, code, suggested, _, _, phone, site, reading = near.fields
+    theirs = _side_of(text, code, suggested, site, phone, reading)
+    why = chosen.reasons(mine, theirs, near.distance, hours, closeness[index])
+    return Candidate(target, value, near.metres, tuple(why))
+
+
+@lru_cache(maxsize=4096)
+def _side_of(description, category_code, suggested_code, qr_site_id, phone, reading_text) -> Side:
+    """What the finder knows of a candidate (its reading as stored with its suggestions), kept
+    per process by the values it is made of: each report filed at a busy place is scored
+    against the same few hundred neighbours, and a Side never changes."""
+    reading = reading_from_text(reading_text)
+    return Side(
+        description,
+        category_code or suggested_code,
+        qr_site_id,
+        phone,
+        reading,
+        given(category_code) or (reading.likely if reading is not None else None),
+    )
 
 
 def candidate_limit() -> int:
@@ -383,9 +483,12 @@ def presort_reads(report: Report, client_key: str | None) -> tuple[list | None, 
         row = db.session.execute(_flood_counts_query(names), params).one()
         return None, counted_floods(names, row)
     query = _presort_query(db.engine.dialect.name, finder().name, candidate_limit(), names)
-    rows = db.session.execute(query, {**params, **candidate_params(report)}).all()
+    result = _read(query, {**params, **candidate_params(report)})
+    rows = result.all()
     counts = counted_floods(names, tuple(rows[0])[: len(names)])
-    return [row for row in rows if row.id is not None], counts
+    # The counts' one row comes back alone (its candidate columns NULL) when none is near.
+    candidates = _candidate_rows(result, rows)
+    return [(row, fields) for row, fields in candidates if fields[0] is not None], counts
 
 
 def client_key_for(address: str | None) -> str | None:

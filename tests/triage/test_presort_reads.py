@@ -38,7 +38,7 @@ def test_one_statement_reads_the_candidates_and_the_counts(file_report):
         # The same rows with the same values (beside them, the counts' columns).
         assert [
             [row._mapping[name] for name in row_alone._mapping]
-            for row, row_alone in zip(rows, expected_rows, strict=True)
+            for (row, _fields), row_alone in zip(rows, expected_rows, strict=True)
         ] == [list(row_alone) for row_alone in expected_rows]
     # Near: the six earlier ones are candidates. Far: none is, and the counts still come.
     assert len(presort_reads(near, key)[0]) == 6
