@@ -27,10 +27,16 @@ def is_plain_function(func) -> bool:
 
 class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and not self._sent_cookie(app, request):
             # What Flask answers for no cookie, without building the serializer first.
             return self.session_class()
         return super().open_session(app, request)
+
+    def _sent_cookie(self, app: Flask, request) -> bool:
+        # No Cookie header (every phone's and script's request): nothing to parse.
+        return "HTTP_COOKIE" in request.environ and bool(
+            request.cookies.get(self.get_cookie_name(app))
+        )
 
 
 class App(Flask):
