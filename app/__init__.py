@@ -19,6 +19,7 @@ from app.core.database import (
     engine_options,
 )
 from app.core.errors import register_error_handlers
+from app.core.frame import App
 from app.core.headers import install as install_headers
 from app.core.limits import limit_body
 from app.core.replica import add_replica
@@ -98,7 +99,7 @@ def _hooks() -> None:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = App(__name__, instance_relative_config=True)
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = IdConverter
     app.config.from_object(Config)

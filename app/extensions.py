@@ -3,8 +3,9 @@
 import logging
 from typing import Any
 
+import flask_limiter
 import flask_smorest
-from flask_limiter import Limiter
+from flask import request
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +28,42 @@ migrate = Migrate()
 # Every cookie-authenticated form post carries csrf_token(); the token-authenticated JSON API
 # is exempt (a browser does not send a bearer token by itself).
 csrf = CSRFProtect()
+
+
+class Limiter(flask_limiter.Limiter):
+    """flask-limiter, whose before_request check returns at once when it has nothing to count.
+
+    Before each view the extension resolves, for the request's endpoint, the limits it counts
+    there: application-wide, default, meta and blueprint limits (a view's own limits are
+    counted by its decorator, not here). This service sets none of those, so the answer is
+    always "none" (a fifth of the request's frame); while that stays so, it is not asked.
+    """
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True) -> None:
+        if (
+            in_middleware
+            and callable_name is None
+            and not self.counts_before_view(request.endpoint)
+        ):
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+    def counts_before_view(self, endpoint: str | None) -> bool:
+        """Whether the check before the view could count (or refuse) anything for `endpoint`.
+
+        A storage that went away is checked for its return there, so that case goes through.
+        """
+        manager = self.limit_manager
+        return bool(
+            self._storage_dead
+            or manager._application_limits
+            or manager._default_limits
+            or self._meta_limits
+            or manager._blueprint_limits
+            or manager.has_hints(endpoint or "")
+        )
+
+
 # Limits live on the views (app.public.limits) and read their values from the config; storage
 # comes from RATELIMIT_STORAGE_URI. Retry-After is sent in seconds on every 429. If Redis goes
 # away, counting falls back to memory: a resident's report matters more than exact limits.

@@ -68,14 +68,15 @@ def load_json(data: str | bytes) -> Any:
 
 def check_request_text() -> None:
     """before_request: the path, query string and form fields hold only storable text."""
-    for value in (request.view_args or {}).values():
+    current = request._get_current_object()
+    for value in (current.view_args or {}).values():
         if isinstance(value, str) and unstorable(value):
             # Nothing with such a key exists: the same answer as any other unknown one.
             raise HTTPNotFound()
-    if unstorable(request.path):
+    if unstorable(current.path):
         raise HTTPNotFound()
-    for location, values in (("query", request.args),) + (
-        (("form", request.form),) if request.mimetype in FORM_TYPES else ()
+    for location, values in (("query", current.args),) + (
+        (("form", current.form),) if current.mimetype in FORM_TYPES else ()
     ):
         for key, value in values.items(multi=True):
             if unstorable(key):

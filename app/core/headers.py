@@ -40,16 +40,31 @@ def page_policy(nonce: str) -> str:
     )
 
 
+# What every answer carries unless its view set its own; pages get theirs in page_headers.
+COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
+DATA_HEADERS = (
+    *COMMON_HEADERS,
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
+
+
+def page_headers() -> tuple[tuple[str, str], ...]:
+    return (
+        *COMMON_HEADERS,
+        ("Content-Security-Policy", page_policy(csp_nonce())),
+        ("X-Frame-Options", "DENY"),
+    )
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.mimetype == "text/html":
-        headers.setdefault("Content-Security-Policy", page_policy(csp_nonce()))
-        headers.setdefault("X-Frame-Options", "DENY")
-    else:
-        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-    if any(name in request.args for name in KEY_PARAMETERS):
+    # One pass over the answer's headers, not one per header set (the JSON API's every answer).
+    present = {name.lower() for name, _value in headers}
+    wanted = page_headers() if response.mimetype == "text/html" else DATA_HEADERS
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.query_string and any(name in request.args for name in KEY_PARAMETERS):
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -146,16 +146,28 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
     Keyed with SECRET_KEY: a body may hold a phone number, and a plain hash of a short number
     can be reversed by trying them all."""
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    secret = current_app.config["SECRET_KEY"].encode()
-    message = f"{method.upper()} {path}\n{canonical}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return _keyed_print(_message(method, path, body))
 
 
 def earlier_fingerprint(method: str, path: str, body: Any) -> str:
     """How fingerprints were made before migration 0010 (unkeyed), for the records it moved."""
+    return hashlib.sha256(_message(method, path, body)).hexdigest()
+
+
+def fingerprints(method: str, path: str, body: Any) -> tuple[str, str]:
+    """fingerprint and earlier_fingerprint, the body made canonical once for both."""
+    message = _message(method, path, body)
+    return _keyed_print(message), hashlib.sha256(message).hexdigest()
+
+
+def _message(method: str, path: str, body: Any) -> bytes:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+    return f"{method.upper()} {path}\n{canonical}".encode()
+
+
+def _keyed_print(message: bytes) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def key_conflict(field: str) -> Conflict:

@@ -62,19 +62,19 @@ class _CappedInput:
 
 def cap_body(limit: int) -> None:
     """Limit this request's body to `limit` bytes, whether it has a length or is chunked."""
-    request.max_content_length = limit
-    environ = request.environ
-    if request.content_length is None and "wsgi.input_terminated" in environ:
+    current = request._get_current_object()
+    current.max_content_length = limit
+    environ = current.environ
+    if current.content_length is None and "wsgi.input_terminated" in environ:
         raw = environ.setdefault(RAW_INPUT, environ["wsgi.input"])
         environ["wsgi.input"] = _CappedInput(raw, limit)
         # Let werkzeug read one byte more, so that it is our stream that notices the excess.
-        request.max_content_length = limit + 1
+        current.max_content_length = limit + 1
 
 
 def limit_body() -> None:
     """before_request: the view's own limit, else MAX_CONTENT_LENGTH."""
-    view = current_app.view_functions.get(request.endpoint or "")
+    app = current_app._get_current_object()
+    view = app.view_functions.get(request.endpoint or "")
     limit = getattr(view, LIMIT_ATTRIBUTE, None)
-    cap_body(
-        _resolve(limit) if limit is not None else int(current_app.config["MAX_CONTENT_LENGTH"])
-    )
+    cap_body(_resolve(limit) if limit is not None else int(app.config["MAX_CONTENT_LENGTH"]))

@@ -15,7 +15,8 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, g
+from flask.globals import _cv_app
 from flask_sqlalchemy.session import Session as FlaskSession
 
 EXTENSION = "jiefen.replica"
@@ -25,12 +26,33 @@ _FLAG = "_jiefen_reads_from_replica"
 class Session(FlaskSession):
     """The app's session: inside a replica-reading view, every statement goes to the replica."""
 
+    # With one engine and no bind keys, every statement's engine is that one: asked ~11 times
+    # a report, Flask-SQLAlchemy looks the app and its engines up each time.
+    _sole_engine: sa.engine.Engine | None = None
+
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs: Any):
-        if bind is None and has_app_context() and g.get(_FLAG):
-            engine = replica_engine(current_app)
+        if bind is not None:
+            return bind
+        context = _cv_app.get(None)
+        if context is not None and context.g.get(_FLAG):
+            engine = replica_engine(context.app)
             if engine is not None:
                 return engine
-        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if self._sole_engine is None:
+            self._sole_engine = sole_engine(self._db)
+            if self._sole_engine is None:
+                return super().get_bind(mapper=mapper, clause=clause, **kwargs)
+        return self._sole_engine
+
+
+def sole_engine(db) -> sa.engine.Engine | None:
+    """The app's engine when it is the only one and no table names a bind key, else None."""
+    engines = db.engines
+    if set(engines) != {None}:
+        return None
+    if any(metadata.info.get("bind_key") is not None for metadata in db.metadatas.values()):
+        return None
+    return engines[None]
 
 
 def add_replica(app: Flask, uri: str, options: dict[str, Any]) -> sa.engine.Engine:

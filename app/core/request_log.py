@@ -54,26 +54,31 @@ def configure_logging(app: Flask) -> None:
     def _start():
         # A caller's id (from a proxy or a phone) is kept so one action can be traced end to end.
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
-        g.request_started = time.perf_counter()
+        context = g._get_current_object()
+        context.request_id = (
+            incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        )
+        context.request_started = time.perf_counter()
 
     @app.after_request
     def _finish(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
+        context = g._get_current_object()
+        request_id = context.get("request_id")
+        response.headers["X-Request-Id"] = request_id or ""
+        if not log.isEnabledFor(logging.INFO):
+            return response
+        started = context.get("request_started")
+        current = request._get_current_object()
         log.info(
             "request",
             extra={
                 "fields": {
-                    "request_id": g.get("request_id"),
-                    "method": request.method,
-                    "path": request.path,
+                    "request_id": request_id,
+                    "method": current.method,
+                    "path": current.path,
                     "status": response.status_code,
-                    "ms": round(
-                        (time.perf_counter() - g.get("request_started", time.perf_counter()))
-                        * 1000,
-                        1,
-                    ),
-                    "user": g.get("current_username"),
+                    "ms": round((time.perf_counter() - (started or time.perf_counter())) * 1000, 1),
+                    "user": context.get("current_username"),
                 }
             },
         )

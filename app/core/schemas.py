@@ -1,5 +1,6 @@
 """Fields and schemas shared by every domain package."""
 
+import re
 from datetime import datetime
 from functools import cache
 from typing import TypeVar
@@ -62,6 +63,19 @@ class ShanghaiDateTime(ma.fields.DateTime):
         return parsed
 
 
+# A point as app.core.spatial.point writes it (a report's place, just filed): two finite numbers.
+_NUMBER = r"(-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+_WKT_POINT = re.compile(rf"POINT ?\({_NUMBER} {_NUMBER}\)")
+
+
+def plain_point(wkt: str) -> dict | None:
+    """`mapping(shapely.wkt.loads(wkt))` for a plain 2-D point, without GEOS; None for the rest."""
+    match = _WKT_POINT.fullmatch(wkt) if isinstance(wkt, str) else None
+    if match is None:
+        return None
+    return {"type": "Point", "coordinates": (float(match[1]), float(match[2]))}
+
+
 class GeoJSONGeometry(ma.fields.Field):
     """A stored geometry written out as a GeoJSON geometry object."""
 
@@ -74,6 +88,10 @@ class GeoJSONGeometry(ma.fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
+        if isinstance(value, WKTElement):
+            point = plain_point(value.data)
+            if point is not None:
+                return point
         if isinstance(value, WKBElement | WKTElement):
             value = to_shape(value)
         return mapping(value)

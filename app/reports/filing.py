@@ -13,8 +13,7 @@ from app.core.idempotency import (
     Done,
     Keyed,
     Outcome,
-    earlier_fingerprint,
-    fingerprint,
+    fingerprints,
     run_once,
     user_scope,
 )
@@ -145,12 +144,9 @@ def _sync_item(index: int, raw: Any, actor: User) -> dict[str, Any]:
         data = instance_of(SyncItemSchema).load(raw)
     except ma.ValidationError as error:
         return {**result, "result": "rejected", "errors": error.messages}
+    request_print, earlier_print = fingerprints("POST", REPORTS_PATH, raw)
     keyed = Keyed(
-        user_scope(actor.id),
-        data["client_uuid"],
-        fingerprint("POST", REPORTS_PATH, raw),
-        "client_uuid",
-        earlier_fingerprint("POST", REPORTS_PATH, raw),
+        user_scope(actor.id), data["client_uuid"], request_print, "client_uuid", earlier_print
     )
     try:
         outcome = run_once(keyed, lambda: _create(data, actor, keyed)[0], held=held_by_report)

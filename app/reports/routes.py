@@ -11,8 +11,7 @@ from app.core.idempotency import (
     REPLAYED_HEADER_DOC,
     IdempotencyHeaderSchema,
     Outcome,
-    earlier_fingerprint,
-    fingerprint,
+    fingerprints,
     replayed_headers,
 )
 from app.core.pagination import page_by_id, page_schema
@@ -83,14 +82,17 @@ def file_report(headers, args):
     key, field = (
         (headers["key"], HEADER) if headers["key"] else (args["client_uuid"], "client_uuid")
     )
-    body = request.get_json(silent=True)
+    current = request._get_current_object()
+    request_print, earlier_print = fingerprints(
+        current.method, current.path, current.get_json(silent=True)
+    )
     outcome, answer = filing.file_report(
         args,
         current_user(),
         key=key,
         key_field=field,
-        request_print=fingerprint(request.method, request.path, body),
-        earlier_print=earlier_fingerprint(request.method, request.path, body),
+        request_print=request_print,
+        earlier_print=earlier_print,
     )
     db.session.commit()
     return _answer(outcome, answer)

@@ -5,7 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.core.clock import frozen_at
-from app.core.idempotency import IdempotencyRecord
+from app.core.idempotency import (
+    IdempotencyRecord,
+    earlier_fingerprint,
+    fingerprint,
+    fingerprints,
+)
 from app.extensions import db
 
 
@@ -29,3 +34,14 @@ def test_the_purge_command_removes_records_older_than_the_window(app):
     assert "purged: 1" in result.output
     db.session.expire_all()
     assert db.session.scalars(select(IdempotencyRecord.key)).all() == ["recent"]
+
+
+def test_both_fingerprints_at_once_are_the_two_made_apart(app):
+    body = {"b": [1, "二"], "a": {"phone": "13800001234"}}
+    with app.test_request_context():
+        both = fingerprints("post", "/api/v1/reports", body)
+        assert both == (
+            fingerprint("POST", "/api/v1/reports", body),
+            earlier_fingerprint("POST", "/api/v1/reports", body),
+        )
+        assert both[0] != fingerprints("POST", "/api/v1/reports", {**body, "c": 1})[0]

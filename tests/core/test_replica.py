@@ -8,7 +8,7 @@ import pytest
 import sqlean
 
 from app import create_app
-from app.core.replica import replica_engine
+from app.core.replica import replica_engine, sole_engine
 from app.extensions import db
 from tests.conftest import base_config
 from tests.reports.conftest import report_body
@@ -64,3 +64,18 @@ def test_without_a_replica_statistics_read_the_primary(client, areas, make_user,
     supervisor = auth(make_user("supervisor", ["D"]))
     assert client.post("/api/v1/reports", json=report_body(), headers=worker).status_code == 201
     assert client.get("/api/v1/stats/overview", headers=supervisor).get_json()["total"] == 1
+
+
+def test_with_one_engine_every_statement_goes_to_it(app):
+    with app.app_context():
+        assert sole_engine(db) is db.engine
+        assert db.session.get_bind() is db.engine
+
+
+def test_a_bind_key_or_a_second_engine_leaves_the_choice_to_flask_sqlalchemy(app, monkeypatch):
+    with app.app_context():
+        monkeypatch.setitem(db.metadatas[None].info, "bind_key", "archive")
+        assert sole_engine(db) is None
+        monkeypatch.setitem(db.metadatas[None].info, "bind_key", None)
+        monkeypatch.setitem(db._app_engines[app], "archive", db.engine)
+        assert sole_engine(db) is None
