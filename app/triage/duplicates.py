@@ -179,15 +179,26 @@ def placed(
     window_hours: float,
 ) -> float:
     """`pair_value` with what is the neighbour's own: its poster, caller, distance and time."""
-    if mine.qr_site_id is not None and mine.qr_site_id == qr_site_id:
-        value += SAME_SITE
-    if mine.reporter_phone and mine.reporter_phone == reporter_phone:
-        value += SAME_PHONE
-    if radius_m > 0:
-        value += NEAR * max(0.0, 1.0 - distance_m / radius_m)
-    if window_hours > 0:
-        value += RECENT * max(0.0, 1.0 - hours_apart / window_hours)
+    near = (qr_site_id, reporter_phone, distance_m, radius_m, hours_apart, window_hours)
+    value = with_place(value, mine, near, (SAME_SITE, SAME_PHONE, NEAR, RECENT))
     return round(min(1.0, max(0.0, value)), 3)
+
+
+def with_place(value: float, mine: Side, near: tuple, weights: tuple) -> float:
+    """`value` plus the place-and-time terms — `near`: the neighbour's poster, caller, distance,
+    the radius, hours apart, the window — each finder with its own `weights` (same poster, same
+    caller, nearness, recency): the one rule both finders' `placed` end differently."""
+    qr_site_id, reporter_phone, distance_m, radius_m, hours_apart, window_hours = near
+    same_site, same_phone, nearness, recent = weights
+    if mine.qr_site_id is not None and mine.qr_site_id == qr_site_id:
+        value += same_site
+    if mine.reporter_phone and mine.reporter_phone == reporter_phone:
+        value += same_phone
+    if radius_m > 0:
+        value += nearness * max(0.0, 1.0 - distance_m / radius_m)
+    if window_hours > 0:
+        value += recent * max(0.0, 1.0 - hours_apart / window_hours)
+    return value
 
 
 def reasons(mine: Side, other: Side, distance_m: float, hours_apart: float) -> list[str]:

@@ -113,14 +113,8 @@ def placed(
     window_hours: float,
 ) -> float:
     """`pair_value` with the neighbour's poster, caller, distance and time, as a probability."""
-    if mine.qr_site_id is not None and mine.qr_site_id == qr_site_id:
-        value += SAME_SITE
-    if mine.reporter_phone and mine.reporter_phone == reporter_phone:
-        value += SAME_PHONE
-    if radius_m > 0:
-        value += NEAR * max(0.0, 1.0 - distance_m / radius_m)
-    if window_hours > 0:
-        value += RECENT * max(0.0, 1.0 - hours_apart / window_hours)
+    near = (qr_site_id, reporter_phone, distance_m, radius_m, hours_apart, window_hours)
+    value = duplicates.with_place(value, mine, near, (SAME_SITE, SAME_PHONE, NEAR, RECENT))
     return round(1.0 / (1.0 + math.exp(-value)), 3)
 
 
