@@ -31,13 +31,18 @@ def _statements(run) -> list[tuple[str, object]]:
     return seen
 
 
-def test_a_report_is_inserted_without_its_empty_columns(app):
-    report = Report(
+def _bare_report(description: str = "x") -> Report:
+    """A report with only the columns that have no default."""
+    return Report(
         tracking_no=new_tracking_no(now()),
         tracking_key_hash="x" * 64,
         channel="walk_in",
-        description="邻居装修噪音",
+        description=description,
     )
+
+
+def test_a_report_is_inserted_without_its_empty_columns(app):
+    report = _bare_report("邻居装修噪音")
     [(statement, parameters)] = _statements(lambda: insert_now(db.session, report))
     # Past 50 parameters psycopg would parse the statement again on every report filed.
     assert statement.startswith("INSERT INTO reports") and len(parameters) < 50
@@ -54,12 +59,7 @@ def test_a_report_is_inserted_without_its_empty_columns(app):
 def test_an_object_whose_key_is_none_gets_it_from_the_database(app):
     report = insert_now(
         db.session,
-        Report(
-            tracking_no=new_tracking_no(now()),
-            tracking_key_hash="x" * 64,
-            channel="walk_in",
-            description="x",
-        ),
+        _bare_report(),
     )
     filed = insert_now(db.session, ReportEvent(id=None, report_id=report.id, action="created"))
     assert filed.id is not None
@@ -131,12 +131,7 @@ def test_a_twin_key_at_the_driver_is_sqlalchemys_integrity_error(app):
 def test_a_python_default_of_a_column_not_given_is_filled_in_as_core_fills_it(app):
     report = insert_now(
         db.session,
-        Report(
-            tracking_no=new_tracking_no(now()),
-            tracking_key_hash="x" * 64,
-            channel="walk_in",
-            description="x",
-        ),
+        _bare_report(),
     )
     # No created_at, no receivers: Core computes their defaults, so this INSERT goes through it.
     values = {"event": "report.created", "report_id": report.id, "payload": {"事": 1}}
