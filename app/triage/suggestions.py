@@ -266,7 +266,14 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
     are scored, so one place's flood cannot make every report filed there slow. The reading
     comes as the database's text of it, which is what app.triage.meaning keeps its decoded
     form by."""
-    box = (bindparam(name, type_=Float) for name in ("minx", "miny", "maxx", "maxy"))
+    box = tuple(bindparam(name, type_=Float) for name in ("minx", "miny", "maxx", "maxy"))
+    in_window = (
+        in_bbox(Report.location, Report.id, *box),
+        Report.id != bindparam("report_id"),
+        Report.created_at >= bindparam("since"),
+        Report.created_at <= bindparam("until"),
+        Report.status.in_(CANDIDATE_STATES),
+    )
     # The newest `limit` first, then their suggestions: joined before the LIMIT, every report
     # of the window near the point had its suggestions read (780 at the QR benchmark's poster
     # for 200 kept, bench/RESULTS.md h21b).
@@ -282,13 +289,7 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
             Report.reporter_phone,
             Report.qr_site_id,
         )
-        .where(
-            in_bbox(Report.location, Report.id, *box),
-            Report.id != bindparam("report_id"),
-            Report.created_at >= bindparam("since"),
-            Report.created_at <= bindparam("until"),
-            Report.status.in_(CANDIDATE_STATES),
-        )
+        .where(*in_window, *_no_older_than_the_newest(dialect, limit, in_window))
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit)
         .subquery("newest")
@@ -303,6 +304,31 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
         .outerjoin(ReportSuggestion, ReportSuggestion.report_id == newest.c.id)
         .order_by(newest.c.created_at.desc(), newest.c.id.desc())
     )
+
+
+def _no_older_than_the_newest(dialect: str, limit: int, in_window) -> tuple:
+    """On PostgreSQL, a further bound on the candidates' time: no older than the `limit`-th
+    newest of them, which the candidate index finds by walking newest first (btree_gist's
+    distance to `until`, every candidate being no later). The window's own bounds alone made
+    the index return every report of the week near the point, each then read from the table
+    and sorted for the newest `limit`: 3,000 at a poster piled with 3,000 reports, its cost
+    growing with the pile. Rows tied with the `limit`-th newest still pass, so the ORDER BY
+    and LIMIT that follow keep the same rows as without it. SQLite's R*Tree has no such
+    order: there the window alone bounds them."""
+    if dialect == "sqlite":
+        return ()
+    until = bindparam("until", type_=Report.created_at.type)
+    nth_newest = (
+        select(Report.created_at)
+        .where(*in_window)
+        .order_by(Report.created_at.op("<->")(until))
+        .offset(limit - 1)
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    # None where fewer than `limit` are in the window: then every one of them is kept.
+    return (Report.created_at >= func.coalesce(nth_newest, bindparam("since")),)
 
 
 def _content(description: str) -> str:

@@ -1,6 +1,9 @@
 """Pre-sorting reads the duplicate candidates and the flood counts in one statement, and reads
 what each of the two queries alone reads: the counts even where no report is near."""
 
+from datetime import UTC, datetime, timedelta
+
+from app.core.clock import frozen_at
 from app.extensions import db
 from app.reports.models import Report
 from app.triage import suggestions
@@ -11,6 +14,7 @@ from tests.helpers.statements import statements_sent
 
 PHONE = "13900002222"
 TEXT = "第{}次反映：楼下停车场噪音"
+T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 
 
 def alone(report: Report, client_key: str | None):
@@ -53,4 +57,31 @@ def test_a_report_without_a_place_has_its_counts_and_no_candidates(file_report):
     assert presort_reads(placeless, None) == (None, (5, 0, 0))
     assert db.session.get(ReportSuggestion, placeless.id).junk_reasons == [
         "同一号码24小时内已提交5条"
+    ]
+
+
+def test_the_newest_within_the_cap_are_read_with_those_tied_at_the_cap_ranked_by_id(
+    app, file_report, monkeypatch
+):
+    """The candidates are the window's newest DUPLICATE_MAX_CANDIDATES by (time, id), however
+    they are found: reports filed in one instant (a sync's batch) and tied with the last one
+    kept are ranked by id, none dropped for sharing the cap's time."""
+    with frozen_at(T0) as clock:
+        oldest = file_report(TEXT.format(0))
+        clock.advance(timedelta(minutes=1))
+        tied = [file_report(TEXT.format(i)) for i in (1, 2, 3)]
+        clock.advance(timedelta(minutes=1))
+        newest = file_report(TEXT.format(4))
+        clock.advance(timedelta(minutes=1))
+        report = file_report(TEXT.format(5))
+    assert len({r.created_at for r in tied}) == 1
+    monkeypatch.setitem(app.config, "DUPLICATE_MAX_CANDIDATES", 3)
+    rows, _ = presort_reads(report, None)
+    assert [fields[0] for _, fields in rows] == [newest.id, tied[2].id, tied[1].id]
+    monkeypatch.setitem(app.config, "DUPLICATE_MAX_CANDIDATES", 5)
+    rows, _ = presort_reads(report, None)
+    assert [fields[0] for _, fields in rows] == [
+        newest.id,
+        *(r.id for r in reversed(tied)),
+        oldest.id,
     ]
