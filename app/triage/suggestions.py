@@ -172,9 +172,9 @@ def _best_per_target(
     """Per report a candidate would be merged into: (score, its index in `nearby`, hours
     apart) of its best-scoring row, the first of equals.
 
-    The words' and categories' part of a score is worked out once per distinct neighbour
-    (`_side_of`: a flood repeats a few texts hundreds of times) and closeness; the rest, the
-    neighbour's own, per row, in the same order of operations as score()."""
+    The words' and categories' part of a score is worked out once per distinct text, category
+    and reading (`_side_of`: a flood repeats a few texts hundreds of times) and closeness; the
+    rest, the neighbour's own, per row, in the same order of operations as score()."""
     shared: dict[tuple[int, Any], tuple[Side, float]] = {}
     best: dict[int, tuple[float, int, float]] = {}
     minimum = min_score(chosen)
@@ -184,7 +184,10 @@ def _best_per_target(
         (rid, text, created, _, _, code, suggested, status, survivor, phone, site, reading) = (
             near.fields
         )
-        theirs = _side_of(text, code, suggested, site, phone, reading)
+        # Without its poster and caller, which pair_value does not read (placed adds them from
+        # the row): at a poster, residents with their own phones sending one text share one
+        # value, where each phone made its own Side and the words were compared again.
+        theirs = _side_of(text, code, suggested, None, None, reading)
         key = (id(theirs), close)  # the Side is kept alive in the value: its id stays its own
         known = shared.get(key)
         if known is None:
