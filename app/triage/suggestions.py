@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select, true
+from sqlalchemy import Float, Integer, Text, bindparam, cast, func, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import now
@@ -280,20 +280,25 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
     # The newest `limit` first, then their suggestions: joined before the LIMIT, every report
     # of the window near the point had its suggestions read (780 at the QR benchmark's poster
     # for 200 kept, bench/RESULTS.md h21b).
+    columns = (
+        Report.id,
+        Report.description,
+        Report.created_at,
+        *xy(Report.location),
+        Report.category_code,
+        Report.status,
+        Report.duplicate_of,
+        Report.reporter_phone,
+        Report.qr_site_id,
+    )
+    found = (
+        _newest_by_index(columns, in_window, limit)
+        if dialect != "sqlite"
+        else select(*columns).where(*in_window).subquery()
+    )
     newest = (
-        select(
-            Report.id,
-            Report.description,
-            Report.created_at,
-            *xy(Report.location),
-            Report.category_code,
-            Report.status,
-            Report.duplicate_of,
-            Report.reporter_phone,
-            Report.qr_site_id,
-        )
-        .where(*in_window, *_no_older_than_the_newest(dialect, limit, in_window))
-        .order_by(Report.created_at.desc(), Report.id.desc())
+        select(found)
+        .order_by(found.c.created_at.desc(), found.c.id.desc())
         .limit(limit)
         .subquery("newest")
     )
@@ -309,29 +314,29 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
     )
 
 
-def _no_older_than_the_newest(dialect: str, limit: int, in_window) -> tuple:
-    """On PostgreSQL, a further bound on the candidates' time: no older than the `limit`-th
-    newest of them, which the candidate index finds by walking newest first (btree_gist's
-    distance to `until`, every candidate being no later). The window's own bounds alone made
-    the index return every report of the week near the point, each then read from the table
-    and sorted for the newest `limit`: 3,000 at a poster piled with 3,000 reports, its cost
-    growing with the pile. Rows tied with the `limit`-th newest still pass, so the ORDER BY
-    and LIMIT that follow keep the same rows as without it. SQLite's R*Tree has no such
-    order: there the window alone bounds them."""
-    if dialect == "sqlite":
-        return ()
+def _newest_by_index(columns, in_window, limit: int):
+    """On PostgreSQL, the window's newest `limit` near the point and every row tied in time
+    with the oldest of them: the same rows the ORDER BY (time, id) and LIMIT above keep from
+    the whole window. The candidate index (location, created_at, btree_gist) walks the window
+    newest first by the distance of created_at to `until` (every candidate is no later) and
+    stops at `limit`; the window's bounds alone made it return every report of the week near
+    the point, each read from the table and sorted: 3,000 at a poster piled with 3,000, the
+    cost growing with the pile. The distance does not order equal times by id, so the rows
+    of the last one's time that the walk left out are looked up by it. SQLite's R*Tree has
+    no such order: there the window alone bounds them."""
     until = bindparam("until", type_=Report.created_at.type)
-    nth_newest = (
-        select(Report.created_at)
+    walked = (
+        select(*columns)
         .where(*in_window)
         .order_by(Report.created_at.op("<->")(until))
-        .offset(limit - 1)
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
+        .limit(limit)
+        .cte("walked")
     )
-    # None where fewer than `limit` are in the window: then every one of them is kept.
-    return (Report.created_at >= func.coalesce(nth_newest, bindparam("since")),)
+    last = select(func.min(walked.c.created_at)).scalar_subquery()
+    tied = select(*columns).where(
+        *in_window, Report.created_at == last, Report.id.not_in(select(walked.c.id))
+    )
+    return union_all(select(walked), tied).subquery()
 
 
 def _content(description: str) -> str:
