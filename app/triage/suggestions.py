@@ -291,17 +291,13 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
         Report.reporter_phone,
         Report.qr_site_id,
     )
-    found = (
-        _newest_by_index(columns, in_window, limit)
-        if dialect != "sqlite"
-        else select(*columns).where(*in_window).subquery()
+    rows = (
+        select(*columns).where(*in_window)
+        if dialect == "sqlite"
+        else select(_newest_by_index(columns, in_window, limit))
     )
-    newest = (
-        select(found)
-        .order_by(found.c.created_at.desc(), found.c.id.desc())
-        .limit(limit)
-        .subquery("newest")
-    )
+    kept = rows.selected_columns
+    newest = rows.order_by(kept.created_at.desc(), kept.id.desc()).limit(limit).subquery("newest")
     return (
         select(
             newest,
@@ -316,14 +312,15 @@ def _candidates_query(dialect: str, finder_name: str, limit: int):
 
 def _newest_by_index(columns, in_window, limit: int):
     """On PostgreSQL, the window's newest `limit` near the point and every row tied in time
-    with the oldest of them: the same rows the ORDER BY (time, id) and LIMIT above keep from
-    the whole window. The candidate index (location, created_at, btree_gist) walks the window
-    newest first by the distance of created_at to `until` (every candidate is no later) and
-    stops at `limit`; the window's bounds alone made it return every report of the week near
-    the point, each read from the table and sorted: 3,000 at a poster piled with 3,000, the
-    cost growing with the pile. The distance does not order equal times by id, so the rows
-    of the last one's time that the walk left out are looked up by it. SQLite's R*Tree has
-    no such order: there the window alone bounds them."""
+    with the oldest of them: a superset of the rows the candidate query's ORDER BY (time, id)
+    and LIMIT keep from the whole window, so they keep the same ones. The candidate index
+    (location, created_at, btree_gist) walks the window newest first by the distance of
+    created_at to `until` (every candidate is no later) and stops at `limit`; the window's
+    bounds alone made it return every report of the week near the point, each read from the
+    table and sorted: 3,000 at a poster piled with 3,000, the cost growing with the pile. The
+    distance does not order equal times by id, so the rows of the last one's time that the
+    walk left out are looked up by it. SQLite's R*Tree has no such order: there the window
+    alone bounds them."""
     until = bindparam("until", type_=Report.created_at.type)
     walked = (
         select(*columns)
