@@ -14,7 +14,7 @@ from marshmallow import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
-from app.core.clean_input import load_json
+from app.core.clean_input import load_json, request_json
 from app.core.database import Base
 from app.core.json import OrjsonProvider
 from app.core.replica import Session
@@ -122,12 +122,13 @@ class JSONProvider(OrjsonProvider):
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs reading JSON bodies through the same checks as request.get_json()."""
+    """webargs reading JSON bodies through the same checks as request.get_json(), and the same
+    parse: one per request, whichever reads first."""
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return missing
-        return load_json(req.get_data(cache=True))
+        return request_json(req)
 
 
 class Blueprint(flask_smorest.Blueprint):
