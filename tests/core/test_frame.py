@@ -157,3 +157,30 @@ def test_a_body_that_fails_its_check_fails_the_same_wherever_it_is_read(client, 
             request.get_json(silent=True)
     with app.test_request_context("/x", data='{"a": [1]}', content_type="application/json"):
         assert request_json(request) is request.get_json() is request_json(request)
+
+
+def test_a_views_own_limit_still_sends_its_headers_and_resets_per_request():
+    app, limiter = limited_app()
+
+    @app.get("/limited")
+    @limiter.limit("2/minute")
+    def limited():
+        return "ok"
+
+    made = []
+    app.teardown_request(lambda _error: made.append(limiter.counted_here()))
+    client = app.test_client()
+    answers = [client.get("/limited") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers[:2]] == ["1", "0"]
+    assert "Retry-After" in answers[2].headers
+    # A request that counts nothing gets no headers, and no limiter context is made for it.
+    free = client.get("/free")
+    assert "X-RateLimit-Limit" not in free.headers and made == [True, True, True, False]
+
+
+def test_the_limiters_own_hooks_are_replaced_once_not_added():
+    app, limiter = limited_app()
+    after, teardown = app.after_request_funcs[None], app.teardown_request_funcs[None]
+    assert after.count(limiter._headers_if_counted) == 1 and len(after) == 1
+    assert teardown.count(limiter._release_if_counted) == 1 and len(teardown) == 1
