@@ -37,7 +37,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from app.accounts.models import AuthToken, User, UserArea, UserRole
 from app.core import signin_sql, versions
@@ -167,8 +167,12 @@ def snapshot(numbers: Numbers, token: AuthToken) -> Found:
     )
 
 
+# Each model's instrumentation, looked up once: revive makes four objects per staff request.
+_MANAGERS = {model: inspect(model).class_manager for model in (AuthToken, User, UserRole, UserArea)}
+
+
 def _instance(model: type, values: Values) -> Any:
-    obj = inspect(model).class_manager.new_instance()
+    obj = _MANAGERS[model].new_instance()
     obj.__dict__.update(values)
     return obj
 
@@ -187,7 +191,7 @@ def revive(session: Session, found: Found) -> AuthToken | None:
     # walk of the relationships (cascade) cost a third of the whole check, and every object it
     # would find is listed here. SQLAlchemy is pinned (requirements.txt); the tests revive.
     for obj, key in zip((token, user, *user.role_rows, *user.area_rows), found.keys, strict=True):
-        state = inspect(obj)
+        state = instance_state(obj)
         state.key = key
         session._update_impl(state)
     return token

@@ -66,6 +66,21 @@ def load_json(data: str | bytes) -> Any:
     return value
 
 
+def request_json(current) -> Any:
+    """The request's JSON body through load_json, parsed once per request.
+
+    Kept where Flask keeps get_json()'s answer: webargs reads the body, and then the view (an
+    idempotency fingerprint) or a rate limit's key reads it again through get_json(); each
+    parse and check is a few dozen microseconds of every report. Only an answer is kept, as
+    Flask does: a body that fails raises again, the same error, wherever it is read."""
+    kept = current._cached_json[False]
+    if kept is not Ellipsis:
+        return kept
+    value = load_json(current.get_data(cache=True))
+    current._cached_json = (value, value)
+    return value
+
+
 def check_request_text() -> None:
     """before_request: the path, query string and form fields hold only storable text."""
     current = request._get_current_object()

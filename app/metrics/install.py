@@ -1,5 +1,5 @@
-"""/metrics in Prometheus' text format: request rates and latencies by endpoint
-(prometheus-flask-exporter), and the database gauges (gauges.py).
+"""/metrics in Prometheus' text format: request rates and latencies by endpoint (requests.py),
+and the database gauges (gauges.py).
 
 Off unless METRICS_TOKEN is set; Prometheus then sends `Authorization: Bearer <token>`, and
 nginx (deploy/nginx/jiefen.conf) answers /metrics only to internal addresses as well. Under
@@ -13,9 +13,9 @@ import os
 from flask import Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from prometheus_flask_exporter import PrometheusMetrics
 
 from app.metrics.gauges import DatabaseGauges
+from app.metrics.requests import RequestMetrics
 
 
 def _authorised() -> bool:
@@ -28,14 +28,7 @@ def install(app: Flask) -> None:
     multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     # A registry per app: the request metrics of one app (a test's, a worker's) are its own.
     registry = CollectorRegistry(auto_describe=True)
-    PrometheusMetrics(
-        app,
-        path=None,
-        registry=registry,
-        group_by="endpoint",
-        defaults_prefix="jiefen",
-        excluded_paths=["^/metrics$"],
-    )
+    RequestMetrics(registry).install(app)
 
     @app.get("/metrics")
     def metrics():

@@ -110,3 +110,77 @@ def test_security_headers_leave_a_views_own_and_add_the_rest_once(app):
         assert "nonce-" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Frame-Options"] == "DENY"
         assert "Cache-Control" not in response.headers
+
+
+def counted_parses(monkeypatch) -> list:
+    from app.core import clean_input
+
+    # Every parse of a body, by webargs or get_json(), is checked once by load_json.
+    parses = []
+    real = clean_input._first_problem
+    monkeypatch.setattr(
+        clean_input, "_first_problem", lambda value, path: parses.append(value) or real(value, path)
+    )
+    return parses
+
+
+def test_a_staff_report_body_is_parsed_once_for_webargs_and_the_fingerprint(
+    client, areas, make_user, auth, monkeypatch
+):
+    from tests.helpers.reports import REPORTS, report_body
+
+    headers = auth(make_user("grid_worker", ["G1"]))
+    parses = counted_parses(monkeypatch)
+    body = {**report_body(), "client_uuid": "one-parse-1"}
+    first = client.post(REPORTS, json=body, headers=headers)
+    assert first.status_code == 201, first.json
+    assert len(parses) == 1
+    # The fingerprint was made from that one parse: the same body is a retry, another a 409.
+    again = client.post(REPORTS, json=body, headers=headers)
+    assert again.status_code == 201 and again.json["id"] == first.json["id"]
+    other = client.post(REPORTS, json={**body, "description": "另一件事"}, headers=headers)
+    assert other.status_code == 409
+
+
+def test_a_body_that_fails_its_check_fails_the_same_wherever_it_is_read(client, app):
+    from flask import request
+
+    from app.core.clean_input import request_json
+    from app.core.errors import Invalid
+
+    body = '{"description": "有人\\u0000打架"}'
+    with app.test_request_context("/x", data=body, content_type="application/json"):
+        for _ in range(2):
+            with pytest.raises(Invalid):
+                request_json(request)
+        with pytest.raises(Invalid):
+            request.get_json(silent=True)
+    with app.test_request_context("/x", data='{"a": [1]}', content_type="application/json"):
+        assert request_json(request) is request.get_json() is request_json(request)
+
+
+def test_a_views_own_limit_still_sends_its_headers_and_resets_per_request():
+    app, limiter = limited_app()
+
+    @app.get("/limited")
+    @limiter.limit("2/minute")
+    def limited():
+        return "ok"
+
+    made = []
+    app.teardown_request(lambda _error: made.append(limiter.counted_here()))
+    client = app.test_client()
+    answers = [client.get("/limited") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers[:2]] == ["1", "0"]
+    assert "Retry-After" in answers[2].headers
+    # A request that counts nothing gets no headers, and no limiter context is made for it.
+    free = client.get("/free")
+    assert "X-RateLimit-Limit" not in free.headers and made == [True, True, True, False]
+
+
+def test_the_limiters_own_hooks_are_replaced_once_not_added():
+    app, limiter = limited_app()
+    after, teardown = app.after_request_funcs[None], app.teardown_request_funcs[None]
+    assert after.count(limiter._headers_if_counted) == 1 and len(after) == 1
+    assert teardown.count(limiter._release_if_counted) == 1 and len(teardown) == 1
