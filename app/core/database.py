@@ -13,6 +13,8 @@ from sqlalchemy import MetaData, event, exc, insert, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from app.core.json import stored_json
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -41,7 +43,11 @@ def database_uri(config: dict[str, Any], instance_path: str) -> str:
 def engine_options(uri: str, config: dict[str, Any]) -> dict[str, Any]:
     # hide_parameters: a database error's text (logged with its traceback) would otherwise
     # carry the statement's values: reporters' names and phones, token and key hashes.
-    options: dict[str, Any] = {"echo": bool(config.get("SQL_ECHO")), "hide_parameters": True}
+    options: dict[str, Any] = {
+        "echo": bool(config.get("SQL_ECHO")),
+        "hide_parameters": True,
+        "json_serializer": stored_json,
+    }
     if uri.startswith("sqlite"):
         # The interpreter's own sqlite3 module often cannot load extensions; sqlean can.
         options["module"] = sqlean
