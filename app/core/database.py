@@ -333,7 +333,9 @@ def insert_now(session, obj: Any) -> Any:
         )
     else:
         insert_values(connection, mapper.local_table, values)
-    real.add(obj)
+    # Session.add's cascade walk over every relationship finds nothing here (related rows
+    # are the caller's, above); pending first, so a rollback expunges it as it would a flush's.
+    real._save_impl(state)
     real._register_persistent({state})
     return obj
 
