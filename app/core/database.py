@@ -340,6 +340,23 @@ def insert_now(session, obj: Any) -> Any:
     return obj
 
 
+def commit_answered(session) -> None:
+    """Commit a request's transaction once its answer is built, without expiring the objects.
+
+    A commit expires every object in the session, so that the next read of one asks the
+    database again; after this commit nothing reads them (the session is closed when the
+    request ends), and expiring them - every attribute of the signed-in user, their roles,
+    areas and token, the report and its event - cost 0.08 ms of CPU per report filed.
+    """
+    real = session() if not hasattr(session, "_register_persistent") else session
+    previous = real.expire_on_commit
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = previous
+
+
 @contextmanager
 def driver_savepoint(session, name: str, *, release: bool = True) -> Iterator[None]:
     """A savepoint around a step whose failure must not undo the transaction it runs in,

@@ -6,6 +6,7 @@ import json
 from flask import Response, jsonify, request
 
 from app.core.auth import current_user
+from app.core.database import commit_answered
 from app.core.idempotency import (
     HEADER,
     REPLAYED_HEADER_DOC,
@@ -94,7 +95,7 @@ def file_report(headers, args):
         request_print=request_print,
         earlier_print=earlier_print,
     )
-    db.session.commit()
+    commit_answered(db.session)
     return _answer(outcome, answer)
 
 
