@@ -37,8 +37,8 @@ def stored_json(value: Any) -> str:
     """The text of a JSON column, on both databases (the engine's json_serializer).
 
     Every report filed stores eight JSON values (its event's details, the suggestions'
-    candidates and reasons, the outbox's copy of the case): json.dumps took 70 µs of CPU
-    per report for them, orjson a few. Compact, and Chinese as itself rather than \\uXXXX:
+    candidates and reasons, the outbox's copy of the case): writing them took 70 µs of CPU
+    per report with json.dumps, 30 with orjson. Compact, and Chinese as itself rather than \\uXXXX:
     the same values read back, in fewer bytes."""
     return orjson.dumps(value, default=_stored_default, option=_STORED).decode()
 
