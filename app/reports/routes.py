@@ -106,7 +106,7 @@ def file_report(headers, args):
 def sync_reports(args):
     """Store up to 100 reports collected offline; each item is created, existed or rejected."""
     results = filing.sync_batch(args["reports"], current_user())
-    db.session.commit()
+    commit_answered(db.session)
     counts = {kind: sum(r["result"] == kind for r in results) for kind in ("created", "existed")}
     return {**counts, "rejected": len(results) - sum(counts.values()), "results": results}
 
