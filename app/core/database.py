@@ -13,6 +13,8 @@ from sqlalchemy import MetaData, event, exc, insert, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from app.core.json import stored_json
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -41,7 +43,11 @@ def database_uri(config: dict[str, Any], instance_path: str) -> str:
 def engine_options(uri: str, config: dict[str, Any]) -> dict[str, Any]:
     # hide_parameters: a database error's text (logged with its traceback) would otherwise
     # carry the statement's values: reporters' names and phones, token and key hashes.
-    options: dict[str, Any] = {"echo": bool(config.get("SQL_ECHO")), "hide_parameters": True}
+    options: dict[str, Any] = {
+        "echo": bool(config.get("SQL_ECHO")),
+        "hide_parameters": True,
+        "json_serializer": stored_json,
+    }
     if uri.startswith("sqlite"):
         # The interpreter's own sqlite3 module often cannot load extensions; sqlean can.
         options["module"] = sqlean
@@ -327,9 +333,28 @@ def insert_now(session, obj: Any) -> Any:
         )
     else:
         insert_values(connection, mapper.local_table, values)
-    real.add(obj)
+    # Session.add's cascade walk over every relationship finds nothing here (related rows
+    # are the caller's, above); pending first, so a rollback expunges it as it would a flush's.
+    real._save_impl(state)
     real._register_persistent({state})
     return obj
+
+
+def commit_answered(session) -> None:
+    """Commit a request's transaction once its answer is built, without expiring the objects.
+
+    A commit expires every object in the session, so that the next read of one asks the
+    database again; after this commit nothing reads them (the session is closed when the
+    request ends), and expiring them - every attribute of the signed-in user, their roles,
+    areas and token, the report and its event - cost 0.08 ms of CPU per report filed.
+    """
+    real = session() if not hasattr(session, "_register_persistent") else session
+    previous = real.expire_on_commit
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = previous
 
 
 @contextmanager

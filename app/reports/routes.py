@@ -6,6 +6,7 @@ import json
 from flask import Response, jsonify, request
 
 from app.core.auth import current_user
+from app.core.database import commit_answered
 from app.core.idempotency import (
     HEADER,
     REPLAYED_HEADER_DOC,
@@ -94,7 +95,7 @@ def file_report(headers, args):
         request_print=request_print,
         earlier_print=earlier_print,
     )
-    db.session.commit()
+    commit_answered(db.session)
     return _answer(outcome, answer)
 
 
@@ -105,7 +106,7 @@ def file_report(headers, args):
 def sync_reports(args):
     """Store up to 100 reports collected offline; each item is created, existed or rejected."""
     results = filing.sync_batch(args["reports"], current_user())
-    db.session.commit()
+    commit_answered(db.session)
     counts = {kind: sum(r["result"] == kind for r in results) for kind in ("created", "existed")}
     return {**counts, "rejected": len(results) - sum(counts.values()), "results": results}
 

@@ -99,9 +99,9 @@ _FOLLOWERS_KEY = "jiefen.webhook_followers"
 _INSERT_OUTBOX = insert(OutboxEvent.__table__)
 
 
-def _followers(session: Session) -> list[tuple[int, frozenset[str]]]:
+def _followers(session: Session, connection) -> list[tuple[int, frozenset[str]]]:
     """Every subscription's id and the events it follows, as this transaction sees them."""
-    version = versions.current(SUBSCRIPTIONS, session.connection())
+    version = versions.current(SUBSCRIPTIONS, connection)
     kept = current_app.extensions.get(_FOLLOWERS_KEY)
     # No row (a table emptied by hand) says nothing about the subscriptions: read them.
     if kept is not None and version is not None and kept[0] == version:
@@ -120,11 +120,12 @@ def _write_outbox(session: Session) -> None:
     events = [e for e in noted if e in session]
     if not events:
         return
-    subscriptions = _followers(session)
+    # Asked once: Session.connection() resolves the bind and the transaction each time.
+    connection = session.connection()
+    subscriptions = _followers(session, connection)
     if not subscriptions:
         return
     session.flush()
-    connection = session.connection()
     moment = now()
     rows = []
     for event in events:

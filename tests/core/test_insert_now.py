@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from geoalchemy2.functions import ST_AsText
-from sqlalchemy import event, exc, insert, select
+from sqlalchemy import event, exc, insert, inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.clock import now
-from app.core.database import driver_insert, insert_now, insert_values
+from app.core.database import commit_answered, driver_insert, insert_now, insert_values
 from app.core.idempotency import IdempotencyRecord
 from app.extensions import db
 from app.reports.intake import new_tracking_no
@@ -184,3 +185,35 @@ def test_a_json_value_is_written_as_core_writes_it(app):
         values["created_at"],
         False,
     )
+
+
+def test_a_rolled_back_insert_leaves_the_session_as_a_flushs_would(app):
+    report = insert_now(db.session, _bare_report())
+    assert report in db.session
+    db.session.rollback()
+    # Pending before it became persistent: the rollback expunges it, not merely expires it.
+    assert report not in db.session and inspect(report).transient
+
+
+def test_only_the_object_itself_is_added_not_what_it_relates_to(app):
+    # A related object the caller has not written yet is the caller's to write: insert_now
+    # does not cascade it into the session (the next flush would INSERT it unasked).
+    unwritten = ReportEvent(action="note", payload={})
+    report = _bare_report()
+    set_committed_value(report, "events", [unwritten])
+    insert_now(db.session, report)
+    assert report in db.session and unwritten not in db.session and not db.session.new
+
+
+def test_the_answered_commit_commits_and_expires_nothing(app):
+    report = insert_now(db.session, _bare_report())
+    commit_answered(db.session)
+    # Its values stay as written: reading one asks the database nothing.
+    assert not inspect(report).expired_attributes
+    reads = _statements(lambda: report.description)
+    assert reads == [] and report.description == "x"
+    assert db.session.get(Report, report.id) is report
+    # Only that commit: the session's next commit expires as every commit does.
+    assert db.session().expire_on_commit
+    db.session.commit()
+    assert "description" in inspect(report).expired_attributes
