@@ -50,7 +50,10 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 APP_NAME = "jiefen-bench-load"
 WARM_UP_S = 3
-OURS = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+# Its own database too: two people measuring at once on copies of one data set share the name.
+OURS = (
+    "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()"
+)
 
 
 def _stat(entry: Path) -> tuple[list[str], str] | None:
