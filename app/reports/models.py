@@ -73,6 +73,17 @@ OVERVIEW_COLUMNS = (
 )  # fmt: skip
 
 
+# Foreign keys a new report leaves NULL (no claimant, no survivor, no QR site unless scanned);
+# every lookup asks for a value, so their indexes hold only the rows that have one and a report
+# filed writes no entry to them (issue 19). Migration 0033 spells the same list out.
+SELDOM_SET_KEYS = ("claimed_by_user_id", "duplicate_of", "qr_site_id")
+
+
+def _index_where_set(column: str) -> Index:
+    present = text(f"{column} IS NOT NULL")
+    return Index(f"ix_reports_{column}", column, postgresql_where=present, sqlite_where=present)
+
+
 class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
@@ -116,13 +127,16 @@ class Report(Base):
         Index("ix_reports_created_at", "created_at", info={"dialects": ("sqlite",)}).ddl_if(
             dialect="sqlite"
         ),
+        *(_index_where_set(column) for column in SELDOM_SET_KEYS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_no: Mapped[str] = mapped_column(String(24), unique=True)
     tracking_key_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="received")
-    channel: Mapped[str] = mapped_column(String(20), index=True)
+    # Not indexed (issue 19): a channel is a seventh of the reports; the lists filter it on
+    # their id or status walk.
+    channel: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
     # Not indexed alone: ix_reports_category_status_created leads with it (issue 19: an index
     # costs every report filed, and this one answered no read the composite does not).
@@ -135,7 +149,8 @@ class Report(Base):
     # Routing, computed by areas.locate when the report arrives.
     area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
     area_path: Mapped[str | None] = mapped_column(String(400))
-    subdistrict_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Not indexed (issue 19): counted from the status index or the overview's, never looked up.
+    subdistrict_code: Mapped[str | None] = mapped_column(String(32))
     # Not indexed alone: ix_reports_unit_status leads with it.
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     in_coverage: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -145,7 +160,7 @@ class Report(Base):
     accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     card: Mapped[str] = mapped_column(String(8), default="none")
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
 
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     reporter_name: Mapped[str | None] = mapped_column(String(60))
@@ -159,7 +174,7 @@ class Report(Base):
 
     # The cleaner's queue: when the report (re-)entered it, who holds it, when it was triaged.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claimed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     triaged_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -183,7 +198,7 @@ class Report(Base):
 
     # QR channel (issue 3): the scanned site, and where the phone said it was, kept beside the
     # site's location; a phone far from the site is flagged for the cleaner.
-    qr_site_id: Mapped[int | None] = mapped_column(ForeignKey("qr_sites.id"), index=True)
+    qr_site_id: Mapped[int | None] = mapped_column(ForeignKey("qr_sites.id"))
     device_location = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
     device_accuracy_m: Mapped[float | None] = mapped_column(Float)
     device_distance_m: Mapped[float | None] = mapped_column(Float)
