@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from app.categories.seed import CATEGORIES
 from app.core.database import database_uri, engine_options
-from app.reports.models import REPORTS_FILLFACTOR
+from app.reports.models import REPORTS_FILLFACTOR, SELDOM_SET_KEYS
 from tests.helpers.commands import flask
 
 VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
@@ -46,7 +46,18 @@ def test_migrations_match_models(dialect, fresh_database):
                 text("SELECT reloptions FROM pg_class WHERE relname = 'reports'")
             ).scalar()
             assert f"fillfactor={REPORTS_FILLFACTOR}" in options
+        # Nor does it compare a partial index's condition.
+        for column in SELDOM_SET_KEYS:
+            assert f"{column} IS NOT NULL" in _index_sql(connection, dialect, f"ix_reports_{column}")
     engine.dispose()
+
+
+def _index_sql(connection, dialect: str, name: str) -> str:
+    if dialect == "postgresql":
+        query = "SELECT pg_get_indexdef(CAST(:name AS regclass))"
+    else:
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    return connection.execute(text(query), {"name": name}).scalar_one()
 
 
 def test_check_notices_a_model_the_migrations_lack(fresh_database, tmp_path):
