@@ -48,7 +48,9 @@ def test_migrations_match_models(dialect, fresh_database):
             assert f"fillfactor={REPORTS_FILLFACTOR}" in options
         # Nor does it compare a partial index's condition.
         for column in SELDOM_SET_KEYS:
-            assert f"{column} IS NOT NULL" in _index_sql(connection, dialect, f"ix_reports_{column}")
+            assert f"{column} IS NOT NULL" in _index_sql(
+                connection, dialect, f"ix_reports_{column}"
+            )
     engine.dispose()
 
 
