@@ -28,6 +28,36 @@ _lock = threading.Lock()
 _tokenizer = None
 
 
+def _jieba_tokenizer():
+    """jieba's Tokenizer with its route (`calc`) walked without a generator where a position
+    starts one word only, as most do: the same sums in the same order, so the same cut, for
+    ~15% of what segmenting a report costs (issue 19)."""
+    import jieba
+
+    class Tokenizer(jieba.Tokenizer):
+        def calc(self, sentence, DAG, route):
+            N = len(sentence)
+            route[N] = (0, 0)
+            logtotal = math.log(self.total)
+            freq = self.FREQ.get
+            log = math.log
+            for idx in range(N - 1, -1, -1):
+                ends = DAG[idx]
+                if len(ends) == 1:
+                    x = ends[0]
+                    route[idx] = (
+                        log(freq(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0],
+                        x,
+                    )
+                else:
+                    route[idx] = max(
+                        (log(freq(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x)
+                        for x in ends
+                    )
+
+    return Tokenizer()
+
+
 def tokenizer():
     """jieba's tokenizer with the lexicon's words added, built once per process (about 1 s:
     jieba reads its 5 MB dictionary, from its own cache file after the first time)."""
@@ -38,7 +68,7 @@ def tokenizer():
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                built = jieba.Tokenizer()
+                built = _jieba_tokenizer()
                 built.initialize()
                 for word in CANONICAL:
                     if len(word) > 1:
