@@ -163,10 +163,9 @@ def _loaded(obj: Any, attributes: tuple[str, ...]) -> tuple[dict, tuple[bool, ..
 @cache
 def _populated_in_dict(kind: type, attributes: tuple[str, ...]) -> tuple[bool, ...]:
     manager = instrumentation.manager_of_class(kind)
-    return tuple(
-        attribute in manager and manager[attribute].impl.supports_population
-        for attribute in attributes
-    )
+    # A synonym, a hybrid or a plain property has no attribute implementation of its own.
+    impls = (getattr(manager.get(attribute), "impl", None) for attribute in attributes)
+    return tuple(bool(getattr(impl, "supports_population", False)) for impl in impls)
 
 
 def json_response(schema: type[ma.Schema], obj: Any) -> Response:
