@@ -159,12 +159,13 @@ class NaiveBayes:
     ) -> tuple[str | None, float, list[str], tuple[tuple[str, float], ...]]:
         """As predict, and the likeliest categories with their (flattened) probabilities."""
         votes = votes or {}
-        found = [f for f in features(text) if f in self.known]
+        row = self.row  # every known feature has a row
+        found = [f for f in features(text) if f in row]
         if not found and not votes:
             return None, 0.0, [], ()
-        concepts = sum(1 for f in found if f.startswith(CONCEPT))
+        concepts = len([f for f in found if f.startswith(CONCEPT)])
         counted = len(found) + (CONCEPT_WEIGHT - 1.0) * concepts
-        rows = np.fromiter((self.row[f] for f in found), dtype=np.intp, count=len(found))
+        rows = np.fromiter(map(row.__getitem__, found), dtype=np.intp, count=len(found))
         scores = self.priors + counted * self.unseens + self.lifts[rows].sum(axis=0)
         for code, vote in votes.items():
             if code in self.index:
@@ -180,7 +181,7 @@ class NaiveBayes:
                 own = self.log_p[best].get(word, self.unseen[best])
                 lifts[word] = own - (self.summed[word] - own) / others
         telling = sorted((w for w, lift in lifts.items() if lift > 1.0), key=lifts.get)[::-1]
-        return best, posterior, shown(text, telling)[:3], self.likely(scores)
+        return best, posterior, shown(text, telling, most=3), self.likely(scores)
 
     def likely(self, scores: np.ndarray) -> tuple[tuple[str, float], ...]:
         """The LIKELY_KEPT likeliest categories at or above LIKELY_FLOOR, by the posterior
@@ -194,13 +195,17 @@ class NaiveBayes:
         return tuple((self.codes[j], round(p, 3)) for p, j in ranked)
 
 
-def shown(text: str, telling: list[str]) -> list[str]:
-    """The telling words as the text wrote them, a concept as its word in the text; a word
-    inside one already shown (「漏」 in 「漏水」) says nothing more and is left out."""
+def shown(text: str, telling: list[str], most: int) -> list[str]:
+    """The first `most` telling words as the text wrote them, a concept as its word in the
+    text; a word inside one already shown (「漏」 in 「漏水」) says nothing more and is left
+    out. Stops at `most`: a sure guess has a dozen telling words, and a word after the first
+    few shown cannot change which those are."""
     written = terms(text).written
     rest = matter_text(text)
     out: list[str] = []
     for feature in telling:
+        if len(out) == most:
+            break
         if feature.startswith(CONCEPT):
             word = written_word(rest, feature[len(CONCEPT) :])
         else:

@@ -155,6 +155,9 @@ for _name, _words in CONCEPTS:
     for _word in _words:
         _CONCEPTS_OF.setdefault(_word, []).append(_name)
 _LENGTHS = sorted({len(word) for word in _CONCEPTS_OF})
+# A word can only start where its first character is: most of a text's characters start none,
+# and are passed over with one set lookup instead of one lookup per length.
+_FIRSTS = frozenset(word[0] for word in _CONCEPTS_OF)
 _ORDER = {name: number for number, (name, _) in enumerate(CONCEPTS)}
 _WORDS = dict(CONCEPTS)
 
@@ -165,7 +168,9 @@ def concepts_in(text: str) -> tuple[str, ...]:
     the order of CONCEPTS. Kept per process: a category is suggested from a text's features
     and then asked whether it knew any of its words."""
     found: set[str] = set()
-    for start in range(len(text)):
+    for start, first in enumerate(text):
+        if first not in _FIRSTS:
+            continue
         for length in _LENGTHS:
             names = _CONCEPTS_OF.get(text[start : start + length])
             if names:

@@ -2,7 +2,7 @@
 app/triage/category_words.py, so a word training never saw counts when its concept did. No
 database: it is plain data and arithmetic."""
 
-from app.triage.categorise import CONCEPT, NaiveBayes, features, model, suggest, train
+from app.triage.categorise import CONCEPT, NaiveBayes, features, model, shown, suggest, train
 from app.triage.category_words import CONCEPTS, concepts_in
 from app.triage.meaning import matter_text
 from tests.triage.evalset import load
@@ -51,3 +51,14 @@ def test_concepts_are_found_as_a_plain_search_finds_them():
             rest = matter_text(item.description)
             plain = tuple(n for n, words in CONCEPTS if any(w in rest for w in words))
             assert concepts_in(rest) == plain, item.description
+
+
+def test_the_words_shown_stop_at_three_as_the_first_three_of_all_would():
+    """shown stops once it has `most` words: what a later word could no longer change."""
+    checked = 0
+    for item in load()[:300]:
+        telling = [f for f in features(item.description, characters=False)][::-1]
+        everything = shown(item.description, telling, most=len(telling) + 1)
+        assert shown(item.description, telling, most=3) == everything[:3], item.description
+        checked += len(everything) > 3
+    assert checked  # some texts had more than three to show
